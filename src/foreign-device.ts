@@ -1,0 +1,727 @@
+/**
+ * ForeignDeviceManager: registration with one BBMD as a foreign device
+ * (ANSI/ASHRAE 135 Annex J.5-J.6), its renewal, recovery and deregistration,
+ * and broadcasts through the BBMD (Distribute-Broadcast-To-Network).
+ *
+ * The behaviour contract is in DESIGN.md ("ForeignDeviceManager: behaviour
+ * contract"). Time, the UDP transport, name resolution and randomness are
+ * injected: nothing here touches a socket or a real timer, so every rule is
+ * tested with a fake clock.
+ */
+import { EventEmitter } from 'node:events';
+import { BipAddress, HostPort, isIPv4, isPort, sameBipAddress } from './address';
+import {
+  BvlcFunction,
+  BvllFrame,
+  FdtEntry,
+  ResultCode,
+  encodeBvll,
+  encodeDeleteFdtEntry,
+  encodeNpduFrame,
+  encodeRegisterForeignDevice,
+  resultCodeName,
+} from './bvll';
+import { Clock, TimerHandle } from './clock';
+
+export type RegistrationState = 'stopped' | 'registering' | 'registered' | 'rejected' | 'unreachable';
+
+/** How the manager reaches the network; implemented by the shared UDP endpoint. */
+export interface FdTransport {
+  /** Sends one datagram; rejects with the socket's error. */
+  send(frame: Uint8Array, to: BipAddress): Promise<void>;
+  /** The bound local address (may be 0.0.0.0). */
+  boundAddress(): BipAddress;
+  /** The local address of the route to `to`, with the bound port: what a peer sees when there is no NAT. */
+  localAddressFor(to: BipAddress): Promise<BipAddress>;
+}
+
+/** Resolves a host name to one IPv4 address. */
+export type Resolver = (host: string) => Promise<string>;
+
+export interface FdLogger {
+  info(message: string): void;
+  warn(message: string): void;
+}
+
+export interface ForeignDeviceOptions {
+  bbmd: HostPort;
+  /** Seconds, integer 1..65535. */
+  ttl: number;
+  clock: Clock;
+  transport: FdTransport;
+  resolver: Resolver;
+  /** Uniform in [0, 1); jitter. Defaults to Math.random. */
+  random?: () => number;
+  /** The address the BBMD sees, when NAT stands between us. */
+  publicAddress?: BipAddress | null;
+  /** Send Delete-FDT-Entry on stop (default true). */
+  deregister?: boolean;
+  log?: FdLogger;
+}
+
+export interface FdCounters {
+  /** Register-Foreign-Device requests the BBMD accepted. */
+  registrations: number;
+  /** NAKs from the BBMD, of any kind. */
+  naks: number;
+  /** Register requests that got no answer within the response timeout. */
+  timeouts: number;
+  /** BVLC-Results and Acks from an address or port that is not our BBMD. */
+  spoofed: number;
+  /** Datagrams for this registration that could not be decoded. */
+  malformed: number;
+  broadcastsSent: number;
+  broadcastsFailed: number;
+  /** NPDUs received for the users of this registration. */
+  received: number;
+}
+
+export interface FdSnapshot {
+  state: RegistrationState;
+  registered: boolean;
+  bbmd: { host: string; address: string | null; port: number };
+  local: BipAddress;
+  ttl: number;
+  grantedTtl: number | null;
+  lastResult: { code: number; name: string } | null;
+  since: number;
+  lastAck: number | null;
+  nextAttempt: number | null;
+  rtt: number | null;
+  attempts: number;
+  error: string | null;
+  counters: FdCounters;
+}
+
+/** Errors thrown or rejected by the manager carry a code for programs and a sentence for people. */
+export class ForeignDeviceError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = 'ForeignDeviceError';
+    this.code = code;
+  }
+}
+
+/** Broadcasts that may wait for the first registration. */
+export const MAX_QUEUED_BROADCASTS = 100;
+/** How long one queued broadcast may wait, ms. */
+export const QUEUE_WAIT_MS = 5000;
+/** Upper bound of stop(), ms. */
+export const STOP_BOUND_MS = 2000;
+/** Upper bound of one name resolution, ms. */
+export const RESOLVE_TIMEOUT_MS = 5000;
+
+const MAX_RESPONSE_TIMEOUT_MS = 2000;
+const READ_FDT_FRAME = encodeBvll({ function: BvlcFunction.ReadFdt });
+const FIRST_RETRY_MS = 1000;
+const MAX_RETRY_MS = 30000;
+const RETRY_JITTER = 0.2;
+const RENEWAL_JITTER = 0.1;
+
+/** Checks a TTL and returns it; throws a RangeError/TypeError that says what is accepted. */
+export function validateTtl(ttl: unknown): number {
+  if (typeof ttl !== 'number' || Number.isNaN(ttl)) {
+    throw new TypeError(`TTL must be a number of seconds (an integer 1..65535), got ${describe(ttl)}`);
+  }
+  if (!Number.isInteger(ttl) || ttl < 1 || ttl > 65535) {
+    throw new RangeError(`TTL must be an integer 1..65535 seconds, got ${ttl}`);
+  }
+  return ttl;
+}
+
+interface QueuedBroadcast {
+  frame: Buffer;
+  resolve: () => void;
+  reject: (error: Error) => void;
+  timer: TimerHandle;
+}
+
+interface PendingRegister {
+  sentAt: number;
+  /** Index k of a scheduled renewal (t0 + k·TTL/2), or null for a first attempt or a retry. */
+  renewal: number | null;
+}
+
+export interface ForeignDeviceManager {
+  on(event: 'change', listener: (snapshot: FdSnapshot) => void): this;
+  off(event: 'change', listener: (snapshot: FdSnapshot) => void): this;
+}
+
+export class ForeignDeviceManager extends EventEmitter {
+  readonly bbmd: HostPort;
+  readonly ttl: number;
+  readonly counters: FdCounters = {
+    registrations: 0,
+    naks: 0,
+    timeouts: 0,
+    spoofed: 0,
+    malformed: 0,
+    broadcastsSent: 0,
+    broadcastsFailed: 0,
+    received: 0,
+  };
+
+  private readonly clock: Clock;
+  private readonly transport: FdTransport;
+  private readonly resolver: Resolver;
+  private readonly random: () => number;
+  private readonly publicAddress: BipAddress | null;
+  private readonly deregister: boolean;
+  private readonly log: FdLogger | undefined;
+  private readonly registerFrame: Buffer;
+
+  private state: RegistrationState = 'stopped';
+  private error: string | null = null;
+  private since: number;
+  private running = false;
+  /** Bumped by start() and stop(): an async step that finds it changed abandons its work. */
+  private generation = 0;
+  private bbmdAddress: string | null = null;
+  private localSeen: BipAddress | null = null;
+  private grantedTtl: number | null = null;
+  private lastResult: { code: number; name: string } | null = null;
+  private lastAck: number | null = null;
+  private rtt: number | null = null;
+  private attempts = 0;
+
+  /** Anchor of the renewal schedule: Register k is due at t0 + k·TTL/2. */
+  private t0 = 0;
+  private nextRenewal = 0;
+  private attemptTimer: TimerHandle | null = null;
+  private nextAttempt: number | null = null;
+  private responseTimer: TimerHandle | null = null;
+  private expiryTimer: TimerHandle | null = null;
+  private fdtTimer: TimerHandle | null = null;
+  /** The last Register sent and not yet answered (kept after its timeout: a late ACK still counts). */
+  private pendingRegister: PendingRegister | null = null;
+  private pendingDelete: { resolve: () => void } | null = null;
+  private lastRegisterSentAt = -Infinity;
+  private readonly queue: QueuedBroadcast[] = [];
+  private stopping: Promise<void> | null = null;
+
+  constructor(options: ForeignDeviceOptions) {
+    super();
+    validateTtl(options.ttl);
+    if (typeof options.bbmd?.host !== 'string' || options.bbmd.host.length === 0) {
+      throw new TypeError('BBMD host is required: an IPv4 address or a host name');
+    }
+    if (!isPort(options.bbmd.port)) throw new RangeError(`BBMD port must be an integer 1..65535, got ${describe(options.bbmd.port)}`);
+    this.bbmd = { host: options.bbmd.host, port: options.bbmd.port };
+    this.ttl = options.ttl;
+    this.clock = options.clock;
+    this.transport = options.transport;
+    this.resolver = options.resolver;
+    this.random = options.random ?? Math.random;
+    this.publicAddress = options.publicAddress ?? null;
+    this.deregister = options.deregister ?? true;
+    this.log = options.log;
+    this.registerFrame = encodeRegisterForeignDevice(this.ttl);
+    this.since = this.clock.monotonic();
+    if (isIPv4(this.bbmd.host)) this.bbmdAddress = this.bbmd.host;
+  }
+
+  get registered(): boolean {
+    return this.state === 'registered';
+  }
+
+  get currentState(): RegistrationState {
+    return this.state;
+  }
+
+  /** The BBMD's address as last resolved (null before the first resolution of a host name). */
+  get resolvedBbmd(): BipAddress | null {
+    return this.bbmdAddress === null ? null : { address: this.bbmdAddress, port: this.bbmd.port };
+  }
+
+  /** The TTL the renewals follow: the granted one when the BBMD clamped ours. */
+  get effectiveTtl(): number {
+    return this.grantedTtl ?? this.ttl;
+  }
+
+  /** min(2 s, TTL/2), ms. */
+  get responseTimeoutMs(): number {
+    return Math.min(MAX_RESPONSE_TIMEOUT_MS, (this.effectiveTtl * 1000) / 2);
+  }
+
+  /** Starts registering: a Register at once, then renewals. Calling it while running does nothing. */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.generation++;
+    this.attempts = 0;
+    this.grantedTtl = null;
+    this.setState('registering', null);
+    this.scheduleAttempt(0, null);
+  }
+
+  /**
+   * Stops renewing and, when registered (and deregistering is on), sends
+   * Delete-FDT-Entry and waits for its answer up to the response timeout.
+   * Bounded by STOP_BOUND_MS, idempotent: concurrent calls share one promise.
+   */
+  stop(): Promise<void> {
+    if (this.stopping) return this.stopping;
+    if (!this.running) return Promise.resolve();
+    this.stopping = this.doStop().finally(() => {
+      this.stopping = null;
+    });
+    return this.stopping;
+  }
+
+  /**
+   * Sends `npdu` to the whole network through the BBMD (Distribute-Broadcast-To-Network).
+   * Resolves when the datagram has left; while the registration is in flight the
+   * broadcast waits (bounded); otherwise, when not registered, it is refused.
+   */
+  broadcast(npdu: Uint8Array): Promise<void> {
+    let frame: Buffer;
+    try {
+      frame = encodeNpduFrame(BvlcFunction.DistributeBroadcastToNetwork, npdu);
+    } catch (err) {
+      return Promise.reject(new ForeignDeviceError('EBADNPDU', (err as Error).message));
+    }
+    if (this.state === 'registered') return this.sendBroadcast(frame);
+    if (this.state === 'registering') {
+      if (this.queue.length >= MAX_QUEUED_BROADCASTS) {
+        this.counters.broadcastsFailed++;
+        return Promise.reject(
+          new ForeignDeviceError(
+            'EQUEUEFULL',
+            `${MAX_QUEUED_BROADCASTS} broadcasts already wait for the registration with BBMD ${this.describeBbmd()}; slow down the flow`,
+          ),
+        );
+      }
+      return new Promise<void>((resolve, reject) => {
+        const entry: QueuedBroadcast = {
+          frame,
+          resolve,
+          reject,
+          timer: this.clock.setTimeout(() => {
+            this.dequeue(entry);
+            this.counters.broadcastsFailed++;
+            reject(
+              new ForeignDeviceError(
+                'EQUEUETIMEOUT',
+                `broadcast dropped: still not registered with BBMD ${this.describeBbmd()} after ${QUEUE_WAIT_MS / 1000} s`,
+              ),
+            );
+          }, QUEUE_WAIT_MS),
+        };
+        this.queue.push(entry);
+      });
+    }
+    this.counters.broadcastsFailed++;
+    return Promise.reject(this.notRegisteredError());
+  }
+
+  /**
+   * A BVLC-Result, Read-FDT-Ack or Read-BDT-Ack that came to our endpoint
+   * from `from`. Anything not from our BBMD is counted and ignored.
+   */
+  handleFrame(frame: BvllFrame, from: BipAddress): void {
+    if (!this.isFromBbmd(from)) {
+      if (frame.function === BvlcFunction.Result || frame.function === BvlcFunction.ReadFdtAck || frame.function === BvlcFunction.ReadBdtAck) {
+        this.counters.spoofed++;
+      }
+      return;
+    }
+    if (frame.function === BvlcFunction.Result) this.handleResult(frame.code);
+    else if (frame.function === BvlcFunction.ReadFdtAck) this.handleFdt(frame.entries);
+  }
+
+  /** True when `from` is the BBMD as last resolved. */
+  isFromBbmd(from: BipAddress): boolean {
+    return this.bbmdAddress !== null && sameBipAddress(from, { address: this.bbmdAddress, port: this.bbmd.port });
+  }
+
+  snapshot(): FdSnapshot {
+    return {
+      state: this.state,
+      registered: this.state === 'registered',
+      bbmd: { host: this.bbmd.host, address: this.bbmdAddress, port: this.bbmd.port },
+      local: this.localSeen ?? this.transport.boundAddress(),
+      ttl: this.ttl,
+      grantedTtl: this.grantedTtl,
+      lastResult: this.lastResult,
+      since: this.toWall(this.since),
+      lastAck: this.lastAck === null ? null : this.toWall(this.lastAck),
+      nextAttempt: this.nextAttempt === null ? null : this.toWall(this.nextAttempt),
+      rtt: this.rtt === null ? null : Math.round(this.rtt * 10) / 10,
+      attempts: this.attempts,
+      error: this.error,
+      counters: { ...this.counters },
+    };
+  }
+
+  // ---- registration loop -------------------------------------------------
+
+  private scheduleAttempt(delayMs: number, renewal: number | null): void {
+    this.cancelTimer('attemptTimer');
+    const delay = Math.max(0, delayMs);
+    this.nextAttempt = this.clock.monotonic() + delay;
+    this.attemptTimer = this.clock.setTimeout(() => {
+      this.attemptTimer = null;
+      this.nextAttempt = null;
+      void this.sendRegister(renewal);
+    }, delay);
+  }
+
+  private async sendRegister(renewal: number | null): Promise<void> {
+    const generation = this.generation;
+    let address: string;
+    try {
+      address = await this.resolveBbmd();
+    } catch (err) {
+      if (generation !== this.generation) return;
+      this.attemptFailed(`cannot resolve BBMD host ${JSON.stringify(this.bbmd.host)}: ${(err as Error).message}`);
+      return;
+    }
+    if (generation !== this.generation) return;
+    this.bbmdAddress = address;
+    const sentAt = this.clock.monotonic();
+    this.pendingRegister = { sentAt, renewal };
+    this.lastRegisterSentAt = sentAt;
+    this.cancelTimer('responseTimer');
+    this.responseTimer = this.clock.setTimeout(() => this.registerTimedOut(), this.responseTimeoutMs);
+    try {
+      await this.transport.send(this.registerFrame, { address, port: this.bbmd.port });
+    } catch (err) {
+      if (generation !== this.generation || this.pendingRegister?.sentAt !== sentAt) return;
+      this.pendingRegister = null;
+      this.cancelTimer('responseTimer');
+      this.attemptFailed(`cannot send to BBMD ${this.describeBbmd()}: ${(err as Error).message}`);
+    }
+  }
+
+  private resolveBbmd(): Promise<string> {
+    if (isIPv4(this.bbmd.host)) return Promise.resolve(this.bbmd.host);
+    return new Promise<string>((resolve, reject) => {
+      const timer = this.clock.setTimeout(() => reject(new Error(`no answer within ${RESOLVE_TIMEOUT_MS / 1000} s`)), RESOLVE_TIMEOUT_MS);
+      this.resolver(this.bbmd.host).then(
+        (address) => {
+          this.clock.clearTimeout(timer);
+          if (isIPv4(address)) resolve(address);
+          else reject(new Error(`resolved to ${JSON.stringify(address)}, not an IPv4 address`));
+        },
+        (err: unknown) => {
+          this.clock.clearTimeout(timer);
+          reject(err instanceof Error ? err : new Error(String(err)));
+        },
+      );
+    });
+  }
+
+  private registerTimedOut(): void {
+    this.responseTimer = null;
+    this.counters.timeouts++;
+    this.attemptFailed(`no answer from BBMD ${this.describeBbmd()} within ${this.responseTimeoutMs} ms`);
+  }
+
+  /** A Register that timed out, could not be sent or resolved, or was NAKed: retry after a backoff. */
+  private attemptFailed(reason: string, nextState: RegistrationState = 'unreachable'): void {
+    this.attempts++;
+    if (this.state !== 'registered' || nextState === 'rejected') {
+      this.failQueue(`broadcast dropped: ${reason}`);
+      this.setState(nextState, reason);
+    } else {
+      this.log?.warn(`renewal with BBMD ${this.describeBbmd()} failed (${reason}); retrying`);
+    }
+    this.scheduleAttempt(this.retryDelayMs(this.attempts), null);
+  }
+
+  /** Delay before retry n (1-based): 1 s doubling up to max(1 s, min(30 s, TTL/2)), each ±20 %. */
+  retryDelayMs(n: number): number {
+    const cap = Math.max(FIRST_RETRY_MS, Math.min(MAX_RETRY_MS, (this.effectiveTtl * 1000) / 2));
+    const base = Math.min(cap, FIRST_RETRY_MS * 2 ** Math.min(n - 1, 30));
+    return base * (1 + RETRY_JITTER * (2 * this.random() - 1));
+  }
+
+  private handleResult(code: number): void {
+    this.lastResult = { code, name: resultCodeName(code) };
+    if (code !== ResultCode.Success) this.counters.naks++;
+    switch (code) {
+      case ResultCode.Success:
+        if (this.pendingDelete) this.answerDelete();
+        else if (this.pendingRegister) this.registerAccepted(this.pendingRegister);
+        return;
+      case ResultCode.RegisterForeignDeviceNak:
+        if (this.pendingRegister) this.registerRejected();
+        return;
+      case ResultCode.DeleteFdtEntryNak:
+        if (this.pendingDelete) this.answerDelete();
+        return;
+      case ResultCode.DistributeBroadcastToNetworkNak:
+        this.broadcastRejected();
+        return;
+      case ResultCode.ReadFdtNak:
+        // The FDT read that checks the granted TTL failed: nothing changes.
+        this.cancelTimer('fdtTimer');
+        return;
+      default:
+        // Write-BDT, Read-BDT NAKs and codes outside the standard: recorded in lastResult only.
+        return;
+    }
+  }
+
+  private registerAccepted(pending: PendingRegister): void {
+    const now = this.clock.monotonic();
+    this.pendingRegister = null;
+    this.cancelTimer('responseTimer');
+    this.counters.registrations++;
+    this.rtt = now - pending.sentAt;
+    this.lastAck = now;
+    this.attempts = 0;
+    if (pending.renewal === null) {
+      // A first registration or a successful retry anchors a new schedule.
+      this.t0 = pending.sentAt;
+      this.nextRenewal = 1;
+    } else {
+      this.nextRenewal = pending.renewal + 1;
+    }
+    this.scheduleRenewal();
+    this.armExpiry();
+    const wasRegistered = this.state === 'registered';
+    if (!wasRegistered) {
+      this.log?.info(`registered as a foreign device with BBMD ${this.describeBbmd()} (TTL ${this.ttl} s)`);
+      this.setState('registered', null);
+      this.flushQueue();
+      void this.checkGrantedTtl();
+    }
+  }
+
+  private scheduleRenewal(): void {
+    const half = (this.effectiveTtl * 1000) / 2;
+    const jitter = RENEWAL_JITTER * half * this.random();
+    const due = this.t0 + this.nextRenewal * half - jitter;
+    this.scheduleAttempt(due - this.clock.monotonic(), this.nextRenewal);
+  }
+
+  private armExpiry(): void {
+    this.cancelTimer('expiryTimer');
+    if (this.lastAck === null) return;
+    const due = this.lastAck + this.effectiveTtl * 1000;
+    this.expiryTimer = this.clock.setTimeout(() => {
+      this.expiryTimer = null;
+      if (this.state !== 'registered') return;
+      this.setState('unreachable', `no renewal accepted by BBMD ${this.describeBbmd()} within the TTL of ${this.effectiveTtl} s`);
+      if (this.attemptTimer === null && this.responseTimer === null) this.scheduleAttempt(0, null);
+    }, due - this.clock.monotonic());
+  }
+
+  private registerRejected(): void {
+    this.pendingRegister = null;
+    this.cancelTimer('responseTimer');
+    this.cancelTimer('expiryTimer');
+    this.log?.warn(`BBMD ${this.describeBbmd()} refused the registration (Register-Foreign-Device-NAK)`);
+    this.attemptFailed(`BBMD ${this.describeBbmd()} refused the registration (Register-Foreign-Device-NAK)`, 'rejected');
+  }
+
+  /**
+   * 0060: the BBMD did not distribute a broadcast. When it comes while we think
+   * we are registered, the BBMD has most likely restarted and forgotten us:
+   * register again at once, but at most one Register per response timeout.
+   */
+  private broadcastRejected(): void {
+    this.counters.broadcastsFailed++;
+    const reason = `BBMD ${this.describeBbmd()} refused a broadcast (Distribute-Broadcast-To-Network-NAK); it may have restarted and forgotten this device`;
+    this.log?.warn(reason);
+    if (!this.running) return;
+    if (this.state === 'registered') {
+      this.cancelTimer('expiryTimer');
+      this.setState('registering', `${reason}; registering again`);
+    }
+    if (this.state !== 'registering') return;
+    const sinceLast = this.clock.monotonic() - this.lastRegisterSentAt;
+    if (sinceLast >= this.responseTimeoutMs) this.scheduleAttempt(0, null);
+  }
+
+  // ---- granted TTL ------------------------------------------------------
+
+  /** After the first ACK, read the FDT once: a BBMD that clamps our TTL shows the TTL it granted. */
+  private async checkGrantedTtl(): Promise<void> {
+    const generation = this.generation;
+    const own = await this.ownAddress().catch(() => null);
+    if (own === null || generation !== this.generation || this.bbmdAddress === null) return;
+    this.cancelTimer('fdtTimer');
+    this.fdtTimer = this.clock.setTimeout(() => (this.fdtTimer = null), this.responseTimeoutMs);
+    try {
+      await this.transport.send(READ_FDT_FRAME, { address: this.bbmdAddress, port: this.bbmd.port });
+    } catch {
+      this.cancelTimer('fdtTimer');
+    }
+  }
+
+  private handleFdt(entries: FdtEntry[]): void {
+    if (this.fdtTimer === null) return;
+    this.cancelTimer('fdtTimer');
+    const own = this.publicAddress ?? this.localSeen;
+    if (own === null) return;
+    const entry = entries.find((e) => sameBipAddress(e, own));
+    if (!entry || entry.ttl < 1 || entry.ttl >= this.ttl) return;
+    this.grantedTtl = entry.ttl;
+    this.log?.warn(`BBMD ${this.describeBbmd()} granted a TTL of ${entry.ttl} s instead of ${this.ttl} s; renewing at half of it`);
+    if (this.state === 'registered' && this.pendingRegister === null && this.lastAck !== null) {
+      // Re-anchor on the ACK the granted TTL belongs to.
+      this.t0 = this.lastAck - (this.rtt ?? 0);
+      this.nextRenewal = 1;
+      this.scheduleRenewal();
+      this.armExpiry();
+    }
+  }
+
+  /** The address the BBMD sees for us: the public (NAT) address, else the bound one, else the route's. */
+  private async ownAddress(): Promise<BipAddress> {
+    if (this.publicAddress) return this.publicAddress;
+    if (this.localSeen) return this.localSeen;
+    const bound = this.transport.boundAddress();
+    if (bound.address !== '0.0.0.0') {
+      this.localSeen = bound;
+    } else {
+      if (this.bbmdAddress === null) throw new Error('BBMD address not known yet');
+      this.localSeen = await this.transport.localAddressFor({ address: this.bbmdAddress, port: this.bbmd.port });
+    }
+    return this.localSeen;
+  }
+
+  // ---- broadcasts -----------------------------------------------------------
+
+  private sendBroadcast(frame: Buffer): Promise<void> {
+    const address = this.bbmdAddress as string;
+    return this.transport.send(frame, { address, port: this.bbmd.port }).then(
+      () => {
+        this.counters.broadcastsSent++;
+      },
+      (err: unknown) => {
+        this.counters.broadcastsFailed++;
+        throw new ForeignDeviceError('ESEND', `cannot send the broadcast to BBMD ${this.describeBbmd()}: ${(err as Error).message}`);
+      },
+    );
+  }
+
+  private flushQueue(): void {
+    const waiting = this.queue.splice(0);
+    for (const entry of waiting) {
+      this.clock.clearTimeout(entry.timer);
+      this.sendBroadcast(entry.frame).then(entry.resolve, entry.reject);
+    }
+  }
+
+  private failQueue(reason: string): void {
+    const waiting = this.queue.splice(0);
+    for (const entry of waiting) {
+      this.clock.clearTimeout(entry.timer);
+      this.counters.broadcastsFailed++;
+      entry.reject(new ForeignDeviceError('ENOTREGISTERED', reason));
+    }
+  }
+
+  private dequeue(entry: QueuedBroadcast): void {
+    const index = this.queue.indexOf(entry);
+    if (index !== -1) this.queue.splice(index, 1);
+  }
+
+  private notRegisteredError(): ForeignDeviceError {
+    const last = this.lastResult ? this.lastResult.name : 'none';
+    const why = this.error ? `: ${this.error}` : '';
+    return new ForeignDeviceError(
+      'ENOTREGISTERED',
+      `not registered with BBMD ${this.describeBbmd()} (state ${this.state}, last result ${last})${why}`,
+    );
+  }
+
+  // ---- stop -------------------------------------------------------------------
+
+  private async doStop(): Promise<void> {
+    const wasRegistered = this.state === 'registered';
+    this.running = false;
+    this.generation++;
+    const generation = this.generation;
+    for (const name of ['attemptTimer', 'responseTimer', 'expiryTimer', 'fdtTimer'] as const) this.cancelTimer(name);
+    this.nextAttempt = null;
+    this.pendingRegister = null;
+    this.failQueue(`broadcast dropped: the registration with BBMD ${this.describeBbmd()} is stopping`);
+    if (wasRegistered && this.deregister && this.bbmdAddress !== null) {
+      const deadline = this.clock.monotonic() + STOP_BOUND_MS;
+      let bound: TimerHandle | null = null;
+      const timeout = new Promise<void>((resolve) => {
+        bound = this.clock.setTimeout(resolve, STOP_BOUND_MS);
+      });
+      await Promise.race([this.sendDelete(deadline), timeout]);
+      if (bound !== null) this.clock.clearTimeout(bound);
+      this.pendingDelete = null;
+    }
+    if (generation !== this.generation) return;
+    this.cancelTimer('responseTimer');
+    this.setState('stopped', null);
+  }
+
+  private async sendDelete(deadline: number): Promise<void> {
+    let own: BipAddress;
+    try {
+      own = await this.ownAddress();
+    } catch (err) {
+      this.log?.warn(`cannot deregister from BBMD ${this.describeBbmd()}: ${(err as Error).message}`);
+      return;
+    }
+    const answered = new Promise<void>((resolve) => {
+      this.pendingDelete = { resolve };
+      const wait = Math.min(this.responseTimeoutMs, deadline - this.clock.monotonic());
+      this.responseTimer = this.clock.setTimeout(() => {
+        this.responseTimer = null;
+        resolve();
+      }, wait);
+    });
+    try {
+      await this.transport.send(encodeDeleteFdtEntry(own), { address: this.bbmdAddress as string, port: this.bbmd.port });
+    } catch (err) {
+      this.log?.warn(`cannot send Delete-FDT-Entry to BBMD ${this.describeBbmd()}: ${(err as Error).message}`);
+      this.cancelTimer('responseTimer');
+      this.pendingDelete = null;
+      return;
+    }
+    await answered;
+  }
+
+  private answerDelete(): void {
+    const pending = this.pendingDelete;
+    this.pendingDelete = null;
+    this.cancelTimer('responseTimer');
+    pending?.resolve();
+  }
+
+  // ---- helpers ---------------------------------------------------------------
+
+  private setState(state: RegistrationState, error: string | null): void {
+    const changed = state !== this.state || error !== this.error;
+    if (state !== this.state) this.since = this.clock.monotonic();
+    this.state = state;
+    this.error = error;
+    if (changed) this.emit('change', this.snapshot());
+  }
+
+  private cancelTimer(name: 'attemptTimer' | 'responseTimer' | 'expiryTimer' | 'fdtTimer'): void {
+    const handle = this[name];
+    if (handle !== null) {
+      this.clock.clearTimeout(handle);
+      this[name] = null;
+    }
+    if (name === 'attemptTimer') this.nextAttempt = null;
+  }
+
+  /** A monotonic time as epoch milliseconds, by the wall clock as it reads now. */
+  private toWall(monotonic: number): number {
+    return Math.round(this.clock.now() - (this.clock.monotonic() - monotonic));
+  }
+
+  private describeBbmd(): string {
+    const resolved = this.bbmdAddress !== null && this.bbmdAddress !== this.bbmd.host ? ` (${this.bbmdAddress})` : '';
+    return `${this.bbmd.host}:${this.bbmd.port}${resolved}`;
+  }
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number') return String(value);
+  return value === null ? 'null' : typeof value;
+}
