@@ -532,8 +532,10 @@ export class ForeignDeviceManager extends EventEmitter {
       this.setState('registering', `${reason}; registering again`);
     }
     if (this.state !== 'registering') return;
-    const sinceLast = this.clock.monotonic() - this.lastRegisterSentAt;
-    if (sinceLast >= this.responseTimeoutMs) this.scheduleAttempt(0, null);
+    // A Register in flight: its answer or its timeout drives what comes next.
+    if (this.responseTimer !== null) return;
+    const earliest = this.lastRegisterSentAt + this.responseTimeoutMs;
+    this.scheduleAttempt(Math.max(0, earliest - this.clock.monotonic()), null);
   }
 
   // ---- granted TTL ------------------------------------------------------

@@ -1,0 +1,523 @@
+/**
+ * The shared UDP endpoint: one dgram socket per local (address, port), shared
+ * and reference-counted by every config node that names it, and one
+ * ForeignDeviceManager per (endpoint, BBMD), shared the same way.
+ *
+ * Each datagram is decoded once and routed by its source:
+ * - BVLC-Results and Read-FDT/Read-BDT Acks go to the manager of the BBMD they
+ *   came from (from nobody's BBMD: to every manager here, which counts them as
+ *   spoofed and ignores them);
+ * - a Forwarded-NPDU from a BBMD goes to the receivers registered with that BBMD;
+ * - every other NPDU (unicast replies, Original-Broadcast) goes to every receiver
+ *   on the endpoint.
+ * Malformed datagrams are counted and dropped, never thrown.
+ */
+import * as dgram from 'node:dgram';
+import * as dns from 'node:dns';
+import { BipAddress, HostPort, formatBipAddress, isIPv4, isPort } from './address';
+import { BvlcFunction, BvllFrame, bvlcFunctionName, decodeBvll } from './bvll';
+import { Clock, systemClock } from './clock';
+import { DecodeError } from './decode-error';
+import { FdLogger, ForeignDeviceManager, Resolver, validateTtl } from './foreign-device';
+
+/** Default socket receive buffer: room for a burst of I-Am replies to a global Who-Is. */
+export const DEFAULT_RECV_BUFFER_SIZE = 1024 * 1024;
+/** How long to wait before binding again a socket that closed underneath us. */
+const REBIND_DELAY_MS = 1000;
+
+export interface LocalEndpointConfig {
+  /** IPv4 address to bind; 0.0.0.0 for every interface. */
+  address: string;
+  /** UDP port; 0 for an automatic one. */
+  port: number;
+  /** Bytes; the kernel may cap it (net.core.rmem_max). */
+  recvBufferSize?: number;
+}
+
+export interface RegistrationConfig {
+  local: LocalEndpointConfig;
+  bbmd: HostPort;
+  ttl: number;
+  publicAddress?: BipAddress | null;
+  deregister?: boolean;
+  log?: FdLogger;
+  /** Injected for tests; the real ones by default. */
+  clock?: Clock;
+  resolver?: Resolver;
+  random?: () => number;
+}
+
+/** An NPDU that reached this foreign device, with where it came from and how. */
+export interface ReceivedNpdu {
+  npdu: Buffer;
+  /** The originating device: the Forwarded-NPDU's address field, else the UDP source. */
+  source: BipAddress;
+  /** The BBMD that forwarded it, or null when it did not come as a Forwarded-NPDU. */
+  via: BipAddress | null;
+  /** BVLL function name: Forwarded-NPDU, Original-Unicast-NPDU or Original-Broadcast-NPDU. */
+  bvlcFunction: string;
+}
+
+export type NpduListener = (received: ReceivedNpdu) => void;
+
+/** Codes of the errors the endpoint throws, for programs; the message is for people. */
+export class EndpointError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = 'EndpointError';
+    this.code = code;
+  }
+}
+
+/** Checks a local endpoint configuration; throws an EndpointError that says what is accepted. */
+export function validateLocalEndpoint(config: LocalEndpointConfig): void {
+  if (typeof config.address !== 'string' || !isIPv4(config.address)) {
+    throw new EndpointError('EBADCONFIG', `local address must be an IPv4 address such as 0.0.0.0, got ${JSON.stringify(config.address)}`);
+  }
+  if (!isPort(config.port, true)) {
+    throw new EndpointError('EBADCONFIG', `local port must be an integer 0..65535 (0 = automatic), got ${JSON.stringify(config.port)}`);
+  }
+  const size = config.recvBufferSize;
+  if (size !== undefined && (!Number.isInteger(size) || size < 0 || size > 0x7fffffff)) {
+    throw new EndpointError('EBADCONFIG', `receive buffer size must be a whole number of bytes, got ${JSON.stringify(size)}`);
+  }
+}
+
+/** Explains a bind failure: what, where, and the fix. */
+export function bindErrorMessage(err: NodeJS.ErrnoException, config: LocalEndpointConfig): string {
+  const where = `${config.address}:${config.port}`;
+  switch (err.code) {
+    case 'EADDRINUSE':
+      return `cannot bind UDP ${where}: the port is already in use by another program (often other BACnet software on this machine). Choose another local port in the BBMD config node, or 0 for an automatic one.`;
+    case 'EACCES':
+      return `cannot bind UDP ${where}: permission denied. Ports below 1024 need extra privileges; choose a local port of 1024 or more, or 0 for an automatic one.`;
+    case 'EADDRNOTAVAIL':
+      return `cannot bind UDP ${where}: ${config.address} is not an address of this machine. Use 0.0.0.0 (every interface) or one of this machine's own addresses.`;
+    default:
+      return `cannot bind UDP ${where}: ${err.message}`;
+  }
+}
+
+interface SharedRegistration {
+  key: string;
+  manager: ForeignDeviceManager;
+  refs: number;
+  receivers: Set<NpduListener>;
+}
+
+/** A user's hold on a registration: release it exactly once. */
+export interface RegistrationLease {
+  readonly manager: ForeignDeviceManager;
+  readonly endpoint: UdpEndpoint;
+  /** Receive the NPDUs routed to this registration; returns the function that stops it. */
+  onNpdu(listener: NpduListener): () => void;
+  /** Gives the hold back: the last one stops the manager (deregistering) and then the socket. */
+  release(): Promise<void>;
+}
+
+export class UdpEndpoint {
+  readonly key: string;
+  readonly config: Required<LocalEndpointConfig>;
+  /** Datagrams that could not be decoded, on this socket. */
+  malformed = 0;
+  /** Datagrams received. */
+  received = 0;
+
+  private socket: dgram.Socket | null = null;
+  private bound: BipAddress | null = null;
+  private refs = 0;
+  private closing = false;
+  private rebindTimer: NodeJS.Timeout | null = null;
+  private readonly registrations = new Map<string, SharedRegistration>();
+  private readonly log: FdLogger | undefined;
+
+  constructor(config: LocalEndpointConfig, log?: FdLogger) {
+    validateLocalEndpoint(config);
+    this.config = {
+      address: config.address,
+      port: config.port,
+      recvBufferSize: config.recvBufferSize ?? DEFAULT_RECV_BUFFER_SIZE,
+    };
+    this.key = endpointKey(config);
+    this.log = log;
+  }
+
+  /** The bound address (port known after bind); 0.0.0.0 when bound to every interface. */
+  boundAddress(): BipAddress {
+    return this.bound ?? { address: this.config.address, port: this.config.port };
+  }
+
+  /** Holds taken on this endpoint and not yet given back. */
+  get refCount(): number {
+    return this.refs;
+  }
+
+  get isOpen(): boolean {
+    return this.socket !== null;
+  }
+
+  /** Managers on this endpoint, for diagnostics and tests. */
+  get managerCount(): number {
+    return this.registrations.size;
+  }
+
+  send(frame: Uint8Array, to: BipAddress): Promise<void> {
+    const socket = this.socket;
+    if (socket === null) {
+      return Promise.reject(new EndpointError('ENOTOPEN', `UDP socket ${this.key} is not open`));
+    }
+    return new Promise<void>((resolve, reject) => {
+      try {
+        socket.send(frame, to.port, to.address, (err) => (err ? reject(err) : resolve()));
+      } catch (err) {
+        // dgram throws synchronously when the socket was closed underneath us.
+        reject(err as Error);
+      }
+    });
+  }
+
+  /**
+   * The local address of the route to `to`: a throwaway socket "connected" to
+   * it (no packet is sent) tells which interface the kernel would use.
+   */
+  localAddressFor(to: BipAddress): Promise<BipAddress> {
+    const port = this.boundAddress().port;
+    if (this.config.address !== '0.0.0.0') return Promise.resolve({ address: this.config.address, port });
+    return new Promise<BipAddress>((resolve, reject) => {
+      const probe = dgram.createSocket('udp4');
+      probe.on('error', (err) => {
+        probe.close();
+        reject(err);
+      });
+      probe.connect(to.port, to.address, () => {
+        const address = probe.address().address;
+        probe.close();
+        resolve({ address, port });
+      });
+    });
+  }
+
+  // ---- lifetime (used by the registry below) --------------------------------------
+
+  async open(): Promise<void> {
+    this.refs++;
+    if (this.socket) return;
+    try {
+      await this.bind();
+    } catch (err) {
+      this.refs--;
+      throw err;
+    }
+  }
+
+  /** Drops one reference; the last one closes the socket and waits for 'close'. */
+  async close(): Promise<void> {
+    this.refs = Math.max(0, this.refs - 1);
+    if (this.refs > 0) return;
+    this.closing = true;
+    if (this.rebindTimer) {
+      clearTimeout(this.rebindTimer);
+      this.rebindTimer = null;
+    }
+    const socket = this.socket;
+    this.socket = null;
+    if (socket) await closeSocket(socket);
+  }
+
+  private bind(): Promise<void> {
+    const socket = dgram.createSocket({ type: 'udp4', reuseAddr: false });
+    return new Promise<void>((resolve, reject) => {
+      const onBindError = (err: NodeJS.ErrnoException): void => {
+        socket.removeAllListeners();
+        socket.on('error', () => undefined);
+        try {
+          socket.close();
+        } catch {
+          // already closed by the failed bind
+        }
+        reject(new EndpointError(err.code ?? 'EBIND', bindErrorMessage(err, this.config)));
+      };
+      // An 'error' listener before bind: a socket error with no listener takes Node-RED down.
+      socket.once('error', onBindError);
+      // After an unexpected close, bind the port we had (even when the config says
+      // "automatic"): the BBMD's FDT entry names it.
+      const port = this.bound?.port ?? this.config.port;
+      socket.bind({ address: this.config.address, port, exclusive: true }, () => {
+        socket.off('error', onBindError);
+        socket.on('error', (err) => this.log?.warn(`UDP socket ${this.key}: ${err.message}`));
+        socket.on('message', (data, rinfo) => this.onDatagram(data, rinfo));
+        socket.on('close', () => this.onUnexpectedClose(socket));
+        this.applyRecvBufferSize(socket);
+        const { address, port } = socket.address();
+        this.bound = { address, port };
+        this.socket = socket;
+        this.closing = false;
+        resolve();
+      });
+    });
+  }
+
+  private applyRecvBufferSize(socket: dgram.Socket): void {
+    const wanted = this.config.recvBufferSize;
+    if (wanted <= 0) return;
+    try {
+      socket.setRecvBufferSize(wanted);
+    } catch (err) {
+      this.log?.warn(`UDP socket ${this.key}: cannot set the receive buffer to ${wanted} bytes (${(err as Error).message})`);
+    }
+  }
+
+  /** The socket closed while users still need it (closed underneath us): bind again. */
+  private onUnexpectedClose(socket: dgram.Socket): void {
+    if (this.socket !== socket || this.closing) return;
+    this.socket = null;
+    this.log?.warn(`UDP socket ${this.key} closed unexpectedly; binding again in ${REBIND_DELAY_MS} ms`);
+    this.scheduleRebind();
+  }
+
+  private scheduleRebind(): void {
+    this.rebindTimer = setTimeout(() => {
+      this.rebindTimer = null;
+      if (this.closing || this.refs === 0 || this.socket) return;
+      this.bind().catch((err: Error) => {
+        this.log?.warn(err.message);
+        if (!this.closing && this.refs > 0) this.scheduleRebind();
+      });
+    }, REBIND_DELAY_MS);
+  }
+
+  // ---- registrations ---------------------------------------------------------------
+
+  /** Gets (or creates) the shared manager for `bbmd` on this endpoint and takes a reference. */
+  acquireRegistration(config: RegistrationConfig): { shared: SharedRegistration; created: boolean } {
+    const key = `${config.bbmd.host.toLowerCase()}:${config.bbmd.port}`;
+    const existing = this.registrations.get(key);
+    if (existing) {
+      if (existing.manager.ttl !== config.ttl) {
+        config.log?.warn(
+          `shares the registration with BBMD ${key} on ${this.key}, which uses TTL ${existing.manager.ttl} s (this config node asks ${config.ttl} s): one FDT entry, one TTL`,
+        );
+      }
+      existing.refs++;
+      return { shared: existing, created: false };
+    }
+    const manager = new ForeignDeviceManager({
+      bbmd: config.bbmd,
+      ttl: config.ttl,
+      clock: config.clock ?? systemClock,
+      transport: this,
+      resolver: config.resolver ?? resolveIPv4,
+      random: config.random,
+      publicAddress: config.publicAddress ?? null,
+      deregister: config.deregister ?? true,
+      log: config.log,
+    });
+    const shared: SharedRegistration = { key, manager, refs: 1, receivers: new Set() };
+    this.registrations.set(key, shared);
+    return { shared, created: true };
+  }
+
+  /** Drops a reference; the last one stops (and deregisters) the manager. */
+  async releaseRegistration(shared: SharedRegistration): Promise<void> {
+    shared.refs--;
+    if (shared.refs > 0) return;
+    if (this.registrations.get(shared.key) === shared) this.registrations.delete(shared.key);
+    await shared.manager.stop();
+  }
+
+  // ---- receive path -----------------------------------------------------------------
+
+  private onDatagram(data: Buffer, rinfo: dgram.RemoteInfo): void {
+    this.received++;
+    const from: BipAddress = { address: rinfo.address, port: rinfo.port };
+    let frame: BvllFrame;
+    try {
+      frame = decodeBvll(data);
+    } catch (err) {
+      if (!(err instanceof DecodeError)) throw err;
+      this.malformed++;
+      for (const shared of this.managersFor(from)) shared.manager.counters.malformed++;
+      return;
+    }
+    switch (frame.function) {
+      case BvlcFunction.Result:
+      case BvlcFunction.ReadFdtAck:
+      case BvlcFunction.ReadBdtAck:
+        for (const shared of this.managersFor(from)) shared.manager.handleFrame(frame, from);
+        return;
+      case BvlcFunction.ForwardedNpdu: {
+        const received: ReceivedNpdu = { npdu: frame.npdu, source: frame.origin, via: from, bvlcFunction: 'Forwarded-NPDU' };
+        const forwarders = this.bbmdRegistrations(from);
+        // A Forwarded-NPDU from an address that is none of our BBMDs is not a broadcast
+        // we asked for: it goes nowhere (and is counted), like any other spoofed frame.
+        if (forwarders.length === 0) {
+          for (const shared of this.registrations.values()) shared.manager.counters.spoofed++;
+          return;
+        }
+        for (const shared of forwarders) deliver(shared, received);
+        return;
+      }
+      case BvlcFunction.OriginalUnicastNpdu:
+      case BvlcFunction.OriginalBroadcastNpdu: {
+        const received: ReceivedNpdu = { npdu: frame.npdu, source: from, via: null, bvlcFunction: bvlcFunctionName(frame.function) };
+        for (const shared of this.registrations.values()) deliver(shared, received);
+        return;
+      }
+      default:
+        // Requests a BBMD would serve (Register, Read-FDT, Write-BDT, ...) and
+        // Secure-BVLL mean nothing to a foreign device: dropped.
+        return;
+    }
+  }
+
+  private bbmdRegistrations(from: BipAddress): SharedRegistration[] {
+    const out: SharedRegistration[] = [];
+    for (const shared of this.registrations.values()) if (shared.manager.isFromBbmd(from)) out.push(shared);
+    return out;
+  }
+
+  /** The managers whose BBMD sent this, or every manager here when it came from none of them. */
+  private managersFor(from: BipAddress): Iterable<SharedRegistration> {
+    const own = this.bbmdRegistrations(from);
+    return own.length > 0 ? own : this.registrations.values();
+  }
+}
+
+function deliver(shared: SharedRegistration, received: ReceivedNpdu): void {
+  shared.manager.counters.received++;
+  for (const listener of shared.receivers) {
+    try {
+      listener(received);
+    } catch {
+      // A receiver's bug must not stop delivery to the others or reach the socket.
+    }
+  }
+}
+
+function closeSocket(socket: dgram.Socket): Promise<void> {
+  return new Promise<void>((resolve) => {
+    socket.removeAllListeners('message');
+    socket.once('close', () => resolve());
+    try {
+      socket.close();
+    } catch {
+      resolve();
+    }
+  });
+}
+
+/** dns.lookup for one IPv4 address (what the OS resolver, /etc/hosts included, says). */
+export function resolveIPv4(host: string): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    dns.lookup(host, { family: 4 }, (err, address) => (err ? reject(err) : resolve(address)));
+  });
+}
+
+export function endpointKey(config: LocalEndpointConfig): string {
+  return formatBipAddress({ address: config.address, port: config.port });
+}
+
+// ---- the registry: one endpoint per local (address, port) -------------------------------
+
+const endpoints = new Map<string, UdpEndpoint>();
+/** Endpoints closing now: a new user of the same key waits, so a redeploy rebinds cleanly. */
+const closing = new Map<string, Promise<void>>();
+/** Endpoints binding now: concurrent users share the bind. */
+const opening = new Map<string, Promise<UdpEndpoint>>();
+
+/**
+ * Takes a hold on the registration with `config.bbmd` over the shared endpoint
+ * `config.local`, binding the socket if this is its first user and starting
+ * the manager if this is its first user. Rejects with an EndpointError when
+ * the socket cannot be bound (the message names the address, port and fix).
+ */
+export async function acquireRegistration(config: RegistrationConfig): Promise<RegistrationLease> {
+  validateTtl(config.ttl);
+  const endpoint = await acquireEndpoint(config.local, config.log);
+  let shared: SharedRegistration;
+  try {
+    ({ shared } = endpoint.acquireRegistration(config));
+  } catch (err) {
+    await releaseEndpoint(endpoint);
+    throw err;
+  }
+  shared.manager.start();
+  let released = false;
+  const own = new Set<NpduListener>();
+  return {
+    manager: shared.manager,
+    endpoint,
+    onNpdu(listener: NpduListener): () => void {
+      shared.receivers.add(listener);
+      own.add(listener);
+      return () => {
+        shared.receivers.delete(listener);
+        own.delete(listener);
+      };
+    },
+    async release(): Promise<void> {
+      if (released) return;
+      released = true;
+      for (const listener of own) shared.receivers.delete(listener);
+      own.clear();
+      await endpoint.releaseRegistration(shared);
+      await releaseEndpoint(endpoint);
+    },
+  };
+}
+
+/** Takes a hold on the shared endpoint for `config`, binding it if needed. */
+export async function acquireEndpoint(config: LocalEndpointConfig, log?: FdLogger): Promise<UdpEndpoint> {
+  validateLocalEndpoint(config);
+  const key = endpointKey(config);
+  for (;;) {
+    const pendingClose = closing.get(key);
+    if (pendingClose) {
+      await pendingClose;
+      continue;
+    }
+    const pendingOpen = opening.get(key);
+    if (pendingOpen) {
+      const endpoint = await pendingOpen;
+      // Another user bound it meanwhile: take our own reference on it.
+      if (endpoints.get(key) !== endpoint) continue;
+      await endpoint.open();
+      return endpoint;
+    }
+    const existing = endpoints.get(key);
+    if (existing) {
+      await existing.open();
+      return existing;
+    }
+    const endpoint = new UdpEndpoint(config, log);
+    const binding = endpoint.open().then(() => endpoint);
+    opening.set(key, binding);
+    try {
+      await binding;
+      endpoints.set(key, endpoint);
+      return endpoint;
+    } finally {
+      opening.delete(key);
+    }
+  }
+}
+
+/** Gives back a hold taken with acquireEndpoint(); the last one closes the socket (awaited). */
+export async function releaseEndpoint(endpoint: UdpEndpoint): Promise<void> {
+  const key = endpoint.key;
+  const last = endpoints.get(key) === endpoint && endpoint.refCount === 1;
+  if (!last) {
+    await endpoint.close();
+    return;
+  }
+  endpoints.delete(key);
+  const done = endpoint.close().finally(() => closing.delete(key));
+  closing.set(key, done);
+  await done;
+}
+
+/** Keys of the endpoints open now (for diagnostics and leak checks in tests). */
+export function openEndpoints(): string[] {
+  return [...endpoints.keys()];
+}
