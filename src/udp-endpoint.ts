@@ -104,6 +104,8 @@ interface SharedRegistration {
   manager: ForeignDeviceManager;
   refs: number;
   receivers: Set<NpduListener>;
+  /** Set while the last user's release stops the manager (it still needs its BBMD's answers). */
+  stopping: Promise<void> | null;
 }
 
 /** A user's hold on a registration: release it exactly once. */
@@ -290,9 +292,14 @@ export class UdpEndpoint {
   // ---- registrations ---------------------------------------------------------------
 
   /** Gets (or creates) the shared manager for `bbmd` on this endpoint and takes a reference. */
-  acquireRegistration(config: RegistrationConfig): { shared: SharedRegistration; created: boolean } {
+  async acquireRegistration(config: RegistrationConfig): Promise<SharedRegistration> {
     const key = `${config.bbmd.host.toLowerCase()}:${config.bbmd.port}`;
-    const existing = this.registrations.get(key);
+    let existing = this.registrations.get(key);
+    // The last user left a moment ago: let its Delete-FDT-Entry finish, then start afresh.
+    while (existing?.stopping) {
+      await existing.stopping;
+      existing = this.registrations.get(key);
+    }
     if (existing) {
       if (existing.manager.ttl !== config.ttl) {
         config.log?.warn(
@@ -300,7 +307,7 @@ export class UdpEndpoint {
         );
       }
       existing.refs++;
-      return { shared: existing, created: false };
+      return existing;
     }
     const manager = new ForeignDeviceManager({
       bbmd: config.bbmd,
@@ -313,17 +320,20 @@ export class UdpEndpoint {
       deregister: config.deregister ?? true,
       log: config.log,
     });
-    const shared: SharedRegistration = { key, manager, refs: 1, receivers: new Set() };
+    const shared: SharedRegistration = { key, manager, refs: 1, receivers: new Set(), stopping: null };
     this.registrations.set(key, shared);
-    return { shared, created: true };
+    return shared;
   }
 
   /** Drops a reference; the last one stops (and deregisters) the manager. */
   async releaseRegistration(shared: SharedRegistration): Promise<void> {
     shared.refs--;
     if (shared.refs > 0) return;
-    if (this.registrations.get(shared.key) === shared) this.registrations.delete(shared.key);
-    await shared.manager.stop();
+    // Stays routable while stopping, so the BBMD's answer to the Delete reaches the manager.
+    shared.stopping = shared.manager.stop().finally(() => {
+      if (this.registrations.get(shared.key) === shared) this.registrations.delete(shared.key);
+    });
+    await shared.stopping;
   }
 
   // ---- receive path -----------------------------------------------------------------
@@ -437,13 +447,13 @@ export async function acquireRegistration(config: RegistrationConfig): Promise<R
   const endpoint = await acquireEndpoint(config.local, config.log);
   let shared: SharedRegistration;
   try {
-    ({ shared } = endpoint.acquireRegistration(config));
+    shared = await endpoint.acquireRegistration(config);
   } catch (err) {
     await releaseEndpoint(endpoint);
     throw err;
   }
   shared.manager.start();
-  let released = false;
+  let releasing: Promise<void> | null = null;
   const own = new Set<NpduListener>();
   return {
     manager: shared.manager,
@@ -456,13 +466,15 @@ export async function acquireRegistration(config: RegistrationConfig): Promise<R
         own.delete(listener);
       };
     },
-    async release(): Promise<void> {
-      if (released) return;
-      released = true;
-      for (const listener of own) shared.receivers.delete(listener);
-      own.clear();
-      await endpoint.releaseRegistration(shared);
-      await releaseEndpoint(endpoint);
+    release(): Promise<void> {
+      // Idempotent: every caller waits for the one real release.
+      releasing ??= (async () => {
+        for (const listener of own) shared.receivers.delete(listener);
+        own.clear();
+        await endpoint.releaseRegistration(shared);
+        await releaseEndpoint(endpoint);
+      })();
+      return releasing;
     },
   };
 }

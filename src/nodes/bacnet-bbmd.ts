@@ -1,0 +1,198 @@
+/**
+ * bacnet-bbmd: the config node. Holds the BBMD address and TTL and owns the
+ * registration: the first flow node that uses it binds (or joins) the shared
+ * UDP endpoint and starts registering; the last one to leave deregisters and
+ * releases the socket. Thin glue over udp-endpoint and foreign-device.
+ */
+import type { Node, NodeAPI, NodeDef } from 'node-red';
+import type { FdSnapshot } from '../foreign-device';
+import { BbmdFields, BbmdSettings, parseBbmdSettings } from '../settings';
+import { RegistrationLease, acquireRegistration } from '../udp-endpoint';
+import type { BbmdConfigNode, RegistrationUser } from './registration-user';
+
+/** After a failed bind (port taken, address not up yet), try again this often while users remain. */
+export const BIND_RETRY_MS = 10_000;
+
+type BbmdNodeDef = NodeDef & BbmdFields;
+
+class BbmdRuntime implements BbmdConfigNode {
+  readonly label: string;
+  private readonly users = new Set<RegistrationUser>();
+  private settings: BbmdSettings | null = null;
+  private fault: Error | null = null;
+  private current: RegistrationLease | null = null;
+  private acquiring: Promise<RegistrationLease> | null = null;
+  private releasing: Promise<void> | null = null;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private closed = false;
+  private readonly onChange = (snapshot: FdSnapshot): void => this.broadcastSnapshot(snapshot);
+
+  constructor(
+    private readonly node: Node,
+    fields: BbmdFields,
+    private readonly translate: (key: string, params?: Record<string, string | number>) => string,
+  ) {
+    try {
+      this.settings = parseBbmdSettings(fields);
+    } catch (err) {
+      this.fault = new Error(translate('bacnet-bbmd.errors.settings', { detail: (err as Error).message }));
+      node.error(this.fault.message);
+    }
+    const host = typeof fields.host === 'string' ? fields.host : String(fields.host ?? '');
+    this.label = this.settings ? `${this.settings.bbmd.host}:${this.settings.bbmd.port}` : host;
+  }
+
+  addUser(user: RegistrationUser): void {
+    this.users.add(user);
+    // A user joining a live registration (or a failed one) hears about it now;
+    // otherwise the first snapshot comes when the socket is bound.
+    if (this.current || this.fault) user.onSnapshot(this.snapshot());
+    if (!this.current && !this.acquiring) void this.lease().catch(() => undefined);
+  }
+
+  async removeUser(user: RegistrationUser): Promise<void> {
+    if (!this.users.delete(user)) return;
+    if (this.users.size === 0) await this.release();
+  }
+
+  lease(): Promise<RegistrationLease> {
+    if (this.current) return Promise.resolve(this.current);
+    if (this.acquiring) return this.acquiring;
+    if (!this.settings) return Promise.reject(this.fault ?? new Error('bacnet-bbmd: no settings'));
+    if (this.closed) return Promise.reject(new Error(this.translate('bacnet-bbmd.errors.closed')));
+    const settings = this.settings;
+    const acquiring = (async (): Promise<RegistrationLease> => {
+      // A release still in progress (last user gone a moment ago) must finish first.
+      if (this.releasing) await this.releasing;
+      const lease = await acquireRegistration({
+        local: settings.local,
+        bbmd: settings.bbmd,
+        ttl: settings.ttl,
+        publicAddress: settings.publicAddress,
+        deregister: settings.deregister,
+        log: { info: (m) => this.node.log(m), warn: (m) => this.node.warn(m) },
+      });
+      return lease;
+    })();
+    this.acquiring = acquiring;
+    acquiring.then(
+      (lease) => {
+        this.acquiring = null;
+        if (this.closed || this.users.size === 0) {
+          void lease.release();
+          return;
+        }
+        this.fault = null;
+        this.current = lease;
+        lease.manager.on('change', this.onChange);
+        this.broadcastSnapshot(lease.manager.snapshot());
+      },
+      (err: Error) => {
+        this.acquiring = null;
+        const changed = this.fault?.message !== err.message;
+        this.fault = err;
+        if (changed) {
+          this.node.error(err.message);
+          this.broadcastSnapshot(this.snapshot());
+        }
+        this.scheduleRetry();
+      },
+    );
+    return acquiring;
+  }
+
+  snapshot(): FdSnapshot {
+    if (this.current) return this.current.manager.snapshot();
+    const settings = this.settings;
+    const now = Date.now();
+    return {
+      state: this.fault ? 'unreachable' : 'stopped',
+      registered: false,
+      bbmd: { host: settings?.bbmd.host ?? this.label, address: null, port: settings?.bbmd.port ?? 0 },
+      local: { address: settings?.local.address ?? '0.0.0.0', port: settings?.local.port ?? 0 },
+      ttl: settings?.ttl ?? 0,
+      grantedTtl: null,
+      lastResult: null,
+      since: now,
+      lastAck: null,
+      nextAttempt: null,
+      rtt: null,
+      attempts: 0,
+      error: this.fault?.message ?? null,
+      counters: {
+        registrations: 0,
+        naks: 0,
+        timeouts: 0,
+        spoofed: 0,
+        malformed: 0,
+        broadcastsSent: 0,
+        broadcastsFailed: 0,
+        received: 0,
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.users.clear();
+    await this.release();
+  }
+
+  private scheduleRetry(): void {
+    if (this.retryTimer || this.closed || this.users.size === 0 || !this.settings) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      if (!this.closed && this.users.size > 0 && !this.current) void this.lease().catch(() => undefined);
+    }, BIND_RETRY_MS);
+  }
+
+  /** Gives the registration back (deregistering, releasing the socket); safe to call more than once. */
+  private release(): Promise<void> {
+    if (this.retryTimer) {
+      clearTimeout(this.retryTimer);
+      this.retryTimer = null;
+    }
+    if (this.releasing) return this.releasing;
+    const work = (async () => {
+      const pending = this.acquiring;
+      if (pending) await pending.catch(() => undefined);
+      const lease = this.current;
+      this.current = null;
+      if (lease) {
+        lease.manager.off('change', this.onChange);
+        await lease.release();
+      }
+    })();
+    this.releasing = work.finally(() => {
+      this.releasing = null;
+    });
+    return this.releasing;
+  }
+
+  private broadcastSnapshot(snapshot: FdSnapshot): void {
+    for (const user of this.users) {
+      try {
+        user.onSnapshot(snapshot);
+      } catch (err) {
+        this.node.warn(`status update failed: ${(err as Error).message}`);
+      }
+    }
+  }
+}
+
+export type BbmdNode = Node & { bbmd: BbmdConfigNode };
+
+export default function register(RED: NodeAPI): void {
+  function BacnetBbmdNode(this: BbmdNode, def: BbmdNodeDef): void {
+    RED.nodes.createNode(this, def);
+    const runtime = new BbmdRuntime(this, def, (key, params) => RED._(key, params));
+    this.bbmd = runtime;
+    this.on('close', (_removed: boolean, done: () => void) => {
+      runtime.close().then(done, (err: Error) => {
+        this.warn(err.message);
+        done();
+      });
+    });
+  }
+  RED.nodes.registerType('bacnet-bbmd', BacnetBbmdNode);
+}

@@ -1,0 +1,40 @@
+/**
+ * fd-status: emits the registration snapshot as msg.payload (msg.topic = the
+ * state) on every change of the registration, at deploy (emitOnDeploy), and
+ * whenever a message arrives at its input (the message's other properties kept).
+ */
+import type { Node, NodeAPI, NodeDef } from 'node-red';
+import type { FdSnapshot } from '../foreign-device';
+import { attachToBbmd, nodeError } from './flow-node';
+
+interface StatusDef extends NodeDef {
+  bbmd?: string;
+  emitOnDeploy?: unknown;
+}
+
+export default function register(RED: NodeAPI): void {
+  function FdStatusNode(this: Node, def: StatusDef): void {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    const emitOnDeploy = def.emitOnDeploy !== false && def.emitOnDeploy !== 'false';
+    // The first snapshot is the one at deploy; every later one is a change.
+    let first = true;
+    const { config } = attachToBbmd(RED, node, def.bbmd, (snapshot: FdSnapshot) => {
+      if (!first || emitOnDeploy) node.send({ topic: snapshot.state, payload: snapshot });
+      first = false;
+    });
+
+    node.on('input', (msg, send, done) => {
+      if (!config) {
+        done(nodeError(RED, 'fd-status.errors.no-config'));
+        return;
+      }
+      const snapshot = config.snapshot();
+      msg.topic = snapshot.state;
+      msg.payload = snapshot;
+      send(msg);
+      done();
+    });
+  }
+  RED.nodes.registerType('fd-status', FdStatusNode);
+}

@@ -1,0 +1,69 @@
+/**
+ * What every flow node of this package does with its bacnet-bbmd config node:
+ * find it, attach as a user, mirror the registration in its status dot, and
+ * on close detach (waiting for the deregistration when it was the last user).
+ */
+import type { Node, NodeAPI } from 'node-red';
+import type { FdSnapshot } from '../foreign-device';
+import type { BbmdNode } from './bacnet-bbmd';
+import { BbmdConfigNode, statusFor } from './registration-user';
+
+export interface Attachment {
+  /** The config node, or null when the flow node names none (its status says so). */
+  config: BbmdConfigNode | null;
+}
+
+/**
+ * Attaches `node` to the config node `configId`. `onSnapshot` gets every
+ * registration change after the status dot is updated. The node's close
+ * handler is installed here; `onClose` runs first for the node's own cleanup.
+ */
+export function attachToBbmd(
+  RED: NodeAPI,
+  node: Node,
+  configId: unknown,
+  onSnapshot: (snapshot: FdSnapshot) => void = () => undefined,
+  onClose: () => void = () => undefined,
+): Attachment {
+  const configNode = typeof configId === 'string' && configId !== '' ? (RED.nodes.getNode(configId) as BbmdNode | null) : null;
+  const config = configNode?.bbmd ?? null;
+  const user = {
+    onSnapshot(snapshot: FdSnapshot): void {
+      node.status(statusFor(snapshot, (key) => RED._(`bacnet-bbmd.${key}`)));
+      onSnapshot(snapshot);
+    },
+  };
+  if (config) {
+    config.addUser(user);
+  } else {
+    node.status({ fill: 'red', shape: 'ring', text: RED._('bacnet-bbmd.status.no-config') });
+  }
+  node.on('close', (_removed: boolean, done: () => void) => {
+    onClose();
+    if (!config) {
+      done();
+      return;
+    }
+    config.removeUser(user).then(done, (err: Error) => {
+      node.warn(err.message);
+      done();
+    });
+  });
+  return { config };
+}
+
+/** An Error whose message is translated and that keeps the i18n key and detail for programs and tests. */
+export class NodeError extends Error {
+  constructor(
+    readonly key: string,
+    message: string,
+    readonly detail?: string,
+  ) {
+    super(message);
+    this.name = 'NodeError';
+  }
+}
+
+export function nodeError(RED: NodeAPI, key: string, detail?: string, params: Record<string, string | number> = {}): NodeError {
+  return new NodeError(key, RED._(key, { ...params, detail: detail ?? '' }), detail);
+}

@@ -1,0 +1,108 @@
+/**
+ * The config node's fields, as the editor stores them (numbers or strings,
+ * possibly empty), turned into checked settings. Pure: each bad field gives a
+ * SettingsError naming the field, what it holds and what is accepted.
+ */
+import { BACNET_PORT, BipAddress, HostPort, isHostname, isIPv4, parseBipAddress } from './address';
+import { LocalEndpointConfig, DEFAULT_RECV_BUFFER_SIZE } from './udp-endpoint';
+
+export const DEFAULT_TTL = 60;
+
+export class SettingsError extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'SettingsError';
+  }
+}
+
+/** The config node's properties as Node-RED hands them over. */
+export interface BbmdFields {
+  host?: unknown;
+  port?: unknown;
+  ttl?: unknown;
+  localAddress?: unknown;
+  localPort?: unknown;
+  publicAddress?: unknown;
+  deregister?: unknown;
+  recvBufferSize?: unknown;
+}
+
+export interface BbmdSettings {
+  bbmd: HostPort;
+  ttl: number;
+  local: Required<LocalEndpointConfig>;
+  publicAddress: BipAddress | null;
+  deregister: boolean;
+}
+
+/** Checks every field; throws SettingsError for the first bad one. */
+export function parseBbmdSettings(fields: BbmdFields): BbmdSettings {
+  const host = text(fields.host);
+  if (host === '') throw new SettingsError('host', 'BBMD host is required: an IPv4 address or a host name');
+  if (!isIPv4(host) && !isHostname(host)) {
+    throw new SettingsError('host', `BBMD host ${JSON.stringify(host)} is neither an IPv4 address nor a host name`);
+  }
+  const localAddress = text(fields.localAddress) || '0.0.0.0';
+  if (!isIPv4(localAddress)) {
+    throw new SettingsError('localAddress', `local address ${JSON.stringify(localAddress)} is not an IPv4 address (0.0.0.0 = every interface)`);
+  }
+  const publicText = text(fields.publicAddress);
+  let publicAddress: BipAddress | null = null;
+  if (publicText !== '') {
+    try {
+      publicAddress = parseBipAddress(publicText, BACNET_PORT);
+    } catch {
+      throw new SettingsError('publicAddress', `public address ${JSON.stringify(publicText)} must be "a.b.c.d" or "a.b.c.d:port"`);
+    }
+  }
+  return {
+    bbmd: { host, port: integer(fields.port, 'port', 'BBMD port', 1, 65535, BACNET_PORT) },
+    ttl: integer(fields.ttl, 'ttl', 'TTL (seconds)', 1, 65535, DEFAULT_TTL),
+    local: {
+      address: localAddress,
+      port: integer(fields.localPort, 'localPort', 'local port (0 = automatic)', 0, 65535, 0),
+      recvBufferSize: integer(fields.recvBufferSize, 'recvBufferSize', 'receive buffer size (bytes)', 0, 0x7fffffff, DEFAULT_RECV_BUFFER_SIZE),
+    },
+    publicAddress,
+    deregister: boolean(fields.deregister, 'deregister', true),
+  };
+}
+
+/**
+ * An integer field: a number, or a string of digits (the editor stores what the
+ * input holds); empty or missing gives the default.
+ */
+export function integer(value: unknown, field: string, label: string, min: number, max: number, fallback: number): number {
+  if (value === undefined || value === null || (typeof value === 'string' && value.trim() === '')) return fallback;
+  let n: number;
+  if (typeof value === 'number') n = value;
+  else if (typeof value === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(value)) n = Number(value);
+  else throw new SettingsError(field, `${label} must be a whole number ${min}..${max}, got ${describe(value)}`);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new SettingsError(field, `${label} must be a whole number ${min}..${max}, got ${describe(value)}`);
+  }
+  return n;
+}
+
+function boolean(value: unknown, field: string, fallback: boolean): boolean {
+  if (value === undefined || value === null || value === '') return fallback;
+  if (value === true || value === 'true') return true;
+  if (value === false || value === 'false') return false;
+  throw new SettingsError(field, `${field} must be true or false, got ${describe(value)}`);
+}
+
+function text(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  if (typeof value === 'string') return value.trim();
+  if (typeof value === 'number') return String(value);
+  throw new SettingsError('value', `expected text, got ${describe(value)}`);
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number') return String(value);
+  return value === null ? 'null' : typeof value;
+}
