@@ -55,15 +55,17 @@ export default function register(RED: NodeAPI): void {
       settingsError = nodeError(RED, 'fd-broadcast.errors.settings', (err as Error).message);
       node.error(settingsError.message);
     }
-    const limiter = new RateLimiter(settings?.maxRate ?? 0, () => performance.now());
+    if (settingsError || !settings) {
+      // A node that cannot send does not start a registration either.
+      const error = settingsError ?? new Error('fd-broadcast: no settings');
+      node.status({ fill: 'red', shape: 'ring', text: RED._('fd-broadcast.status.bad-settings') });
+      node.on('input', (_msg, _send, done) => done(error));
+      return;
+    }
+    const limiter = new RateLimiter(settings.maxRate, () => performance.now());
     const { config } = attachToBbmd(RED, node, def.bbmd);
-    if (settingsError) node.status({ fill: 'red', shape: 'ring', text: RED._('fd-broadcast.status.bad-settings') });
 
     node.on('input', (msg, _send, done) => {
-      if (settingsError || !settings) {
-        done(settingsError ?? new Error('fd-broadcast: no settings'));
-        return;
-      }
       if (!config) {
         done(nodeError(RED, 'fd-broadcast.errors.no-config'));
         return;
