@@ -30,9 +30,15 @@ export function isIPv4(text: string): boolean {
 
 /** True for a syntactically valid DNS host name (an IPv4 address also passes). */
 export function isHostname(text: string): boolean {
-  if (text.length === 0 || text.length > 253) return false;
+  if (isIPv4(text)) return true;
   const trimmed = text.endsWith('.') ? text.slice(0, -1) : text;
-  return trimmed.split('.').every((label) => HOSTNAME_LABEL.test(label));
+  if (trimmed.length === 0 || trimmed.length > 253) return false;
+  const labels = trimmed.split('.');
+  // RFC 1123 2.1: a name whose last label is all digits is not a host name. Refusing
+  // it also keeps "010.0.0.1" or "10.0.0" away from the resolver, which would read
+  // them in old numeric forms (octal, short) as some other address.
+  if (/^\d+$/.test(labels[labels.length - 1])) return false;
+  return labels.every((label) => HOSTNAME_LABEL.test(label));
 }
 
 /** True for an integer UDP port 1..65535 (or 0..65535 when `allowZero`). */
@@ -61,10 +67,8 @@ export function encodeBipAddress(bip: BipAddress): Buffer {
 /** Reads the 6-octet B/IP address at `offset`. Throws DecodeError if the input is too short. */
 export function readBipAddress(source: Uint8Array, offset: number): BipAddress {
   if (offset < 0 || source.length - offset < BIP_ADDRESS_LENGTH) {
-    throw new DecodeError(
-      `B/IP address needs ${BIP_ADDRESS_LENGTH} octets at offset ${offset}, ${Math.max(0, source.length - offset)} left`,
-      offset,
-    );
+    const left = offset < 0 ? 0 : Math.max(0, source.length - offset);
+    throw new DecodeError(`B/IP address needs ${BIP_ADDRESS_LENGTH} octets at offset ${offset}, ${left} left`, Math.max(0, offset));
   }
   return {
     address: `${source[offset]}.${source[offset + 1]}.${source[offset + 2]}.${source[offset + 3]}`,
@@ -94,6 +98,15 @@ export interface HostPort {
  * is accepted.
  */
 export function parseHostPort(text: string, defaultPort: number = BACNET_PORT): HostPort {
+  const parsed = splitHostPort(text, defaultPort);
+  if (!isHostname(parsed.host)) {
+    throw new TypeError(`bad host in ${JSON.stringify(text)}: expected an IPv4 address or a host name`);
+  }
+  return parsed;
+}
+
+/** Splits "host[:port]" and checks the port; the host is the caller's to check. */
+function splitHostPort(text: string, defaultPort: number): HostPort {
   const trimmed = text.trim();
   if (trimmed.length === 0) throw new TypeError('empty address: expected "host" or "host:port"');
   const colon = trimmed.lastIndexOf(':');
@@ -102,13 +115,10 @@ export function parseHostPort(text: string, defaultPort: number = BACNET_PORT): 
   if (colon !== -1) {
     host = trimmed.slice(0, colon);
     const portText = trimmed.slice(colon + 1);
-    if (!/^\d{1,5}$/.test(portText) || !isPort(Number(portText))) {
+    if (!/^[1-9]\d{0,4}$/.test(portText) || !isPort(Number(portText))) {
       throw new TypeError(`bad port in ${JSON.stringify(text)}: expected a number 1..65535 after the colon`);
     }
     port = Number(portText);
-  }
-  if (!isHostname(host)) {
-    throw new TypeError(`bad host in ${JSON.stringify(text)}: expected an IPv4 address or a host name`);
   }
   return { host, port };
 }
@@ -118,7 +128,7 @@ export function parseHostPort(text: string, defaultPort: number = BACNET_PORT): 
  * public address. Throws a TypeError that says what is accepted.
  */
 export function parseBipAddress(text: string, defaultPort: number = BACNET_PORT): BipAddress {
-  const { host, port } = parseHostPort(text, defaultPort);
+  const { host, port } = splitHostPort(text, defaultPort);
   if (!isIPv4(host)) throw new TypeError(`bad address ${JSON.stringify(text)}: expected "a.b.c.d" or "a.b.c.d:port"`);
   return { address: host, port };
 }

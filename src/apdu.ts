@@ -52,6 +52,12 @@ export function encodeIAmApdu(iAm: { deviceInstance: number; maxApdu: number; se
   if (!Number.isInteger(iAm.deviceInstance) || iAm.deviceInstance < 0 || iAm.deviceInstance > MAX_DEVICE_INSTANCE) {
     throw new RangeError(`device instance must be 0..${MAX_DEVICE_INSTANCE}, got ${iAm.deviceInstance}`);
   }
+  if (!Number.isInteger(iAm.segmentation) || iAm.segmentation < 0 || iAm.segmentation > 3) {
+    throw new RangeError(`segmentation must be 0..3 (both, transmit, receive, none), got ${iAm.segmentation}`);
+  }
+  if (!Number.isInteger(iAm.vendorId) || iAm.vendorId < 0 || iAm.vendorId > 0xffff) {
+    throw new RangeError(`vendor identifier must be 0..65535, got ${iAm.vendorId}`);
+  }
   const objectId = ((OBJECT_TYPE_DEVICE << 22) | iAm.deviceInstance) >>> 0;
   return Buffer.from([
     PDU_TYPE_UNCONFIRMED,
@@ -76,6 +82,9 @@ export function decodeIAm(apdu: Uint8Array, offset = 0): IAm {
     throw new DecodeError('not an I-Am APDU', offset);
   }
   const reader = { at: offset + 2 };
+  if (apdu.length > reader.at && apdu[reader.at] !== ((TAG_OBJECT_ID << 4) | 4)) {
+    throw new DecodeError(`I-Am object identifier must be application tag 12 of 4 octets (0xC4), got 0x${apdu[reader.at].toString(16)}`, reader.at);
+  }
   const objectId = readApplication(apdu, reader, TAG_OBJECT_ID, 'object identifier');
   if (objectId >>> 22 !== OBJECT_TYPE_DEVICE) {
     throw new DecodeError(`I-Am names object type ${objectId >>> 22}, not a Device (8)`, offset + 2);
@@ -83,6 +92,7 @@ export function decodeIAm(apdu: Uint8Array, offset = 0): IAm {
   const maxApdu = readApplication(apdu, reader, TAG_UNSIGNED, 'max APDU length accepted');
   const segmentationCode = readApplication(apdu, reader, TAG_ENUMERATED, 'segmentation supported');
   const vendorId = readApplication(apdu, reader, TAG_UNSIGNED, 'vendor identifier');
+  if (vendorId > 0xffff) throw new DecodeError(`I-Am vendor identifier ${vendorId} is over 65535`, reader.at);
   return {
     deviceInstance: objectId & MAX_DEVICE_INSTANCE,
     maxApdu,

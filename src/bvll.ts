@@ -57,7 +57,7 @@ const FUNCTION_NAMES: readonly string[] = [
 
 /** The standard's name of a BVLC function, or `Unknown-0xNN`. */
 export function bvlcFunctionName(code: number): string {
-  return FUNCTION_NAMES[code] ?? `Unknown-0x${hex(code, 2)}`;
+  return FUNCTION_NAMES[code] ?? `Unknown-0x${hex(code & 0xff, 2)}`;
 }
 
 /** BVLC-Result codes (Annex J.2.1.1). */
@@ -83,7 +83,7 @@ const RESULT_NAMES: ReadonlyMap<number, string> = new Map([
 
 /** The standard's name of a BVLC-Result code; codes seen in the wild but not in the standard give `Unknown-0xNNNN`. */
 export function resultCodeName(code: number): string {
-  return RESULT_NAMES.get(code) ?? `Unknown-0x${hex(code, 4)}`;
+  return RESULT_NAMES.get(code) ?? `Unknown-0x${hex(code & 0xffff, 4)}`;
 }
 
 /** One entry of a Broadcast Distribution Table: a BBMD and its broadcast distribution mask. */

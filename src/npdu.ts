@@ -131,6 +131,17 @@ export interface NpduOptions {
 
 /** Builds an NPDU: header from `options`, then `body` (the APDU or network message data). */
 export function encodeNpdu(options: NpduOptions, body: Uint8Array = new Uint8Array(0)): Buffer {
+  // Options that only mean something together with another are refused rather than dropped.
+  if (options.dnet === undefined && (options.dadr !== undefined || options.hopCount !== undefined)) {
+    throw new TypeError('DADR and hop count need a DNET');
+  }
+  if (options.snet === undefined && options.sadr !== undefined) throw new TypeError('SADR needs an SNET');
+  if (options.dnet === GLOBAL_NETWORK && (options.dadr ?? '') !== '') throw new TypeError('a global broadcast (DNET 65535) has no DADR');
+  if (options.snet === GLOBAL_NETWORK) throw new RangeError('SNET 65535 is not a network number');
+  const message = options.networkMessage;
+  if (message && message.type <= 0xff && (message.type >= 0x80) !== (message.vendorId !== null && message.vendorId !== undefined)) {
+    throw new TypeError('a vendor ID goes with a proprietary network message type (0x80..0xFF), and only with one');
+  }
   const dadr = options.dnet !== undefined ? hexBytes(options.dadr ?? '', 'DADR') : null;
   const sadr = options.snet !== undefined ? hexBytes(options.sadr ?? '', 'SADR') : null;
   if (sadr !== null && sadr.length === 0) throw new RangeError('SADR must not be empty when SNET is given');
