@@ -137,3 +137,154 @@ function contextUnsigned(tag: number, value: number): number[] {
   const octets = minimalOctets(value);
   return [(tag << 4) | 0x08 | octets.length, ...octets];
 }
+
+// ---- APDU type and service, for describing what arrived ------------------------------
+
+const APDU_TYPE_NAMES = [
+  'Confirmed-Request',
+  'Unconfirmed-Request',
+  'Simple-ACK',
+  'Complex-ACK',
+  'Segment-ACK',
+  'Error',
+  'Reject',
+  'Abort',
+] as const;
+export type ApduTypeName = (typeof APDU_TYPE_NAMES)[number];
+
+const UNCONFIRMED_SERVICE_NAMES: readonly string[] = [
+  'I-Am',
+  'I-Have',
+  'Unconfirmed-COV-Notification',
+  'Unconfirmed-Event-Notification',
+  'Unconfirmed-Private-Transfer',
+  'Unconfirmed-Text-Message',
+  'Time-Synchronization',
+  'Who-Has',
+  'Who-Is',
+  'UTC-Time-Synchronization',
+  'Write-Group',
+  'Unconfirmed-COV-Notification-Multiple',
+  'Unconfirmed-Audit-Notification',
+  'Who-Am-I',
+  'You-Are',
+];
+
+const CONFIRMED_SERVICE_NAMES: ReadonlyMap<number, string> = new Map([
+  [0, 'Acknowledge-Alarm'],
+  [1, 'Confirmed-COV-Notification'],
+  [2, 'Confirmed-Event-Notification'],
+  [3, 'Get-Alarm-Summary'],
+  [4, 'Get-Enrollment-Summary'],
+  [5, 'Subscribe-COV'],
+  [6, 'Atomic-Read-File'],
+  [7, 'Atomic-Write-File'],
+  [8, 'Add-List-Element'],
+  [9, 'Remove-List-Element'],
+  [10, 'Create-Object'],
+  [11, 'Delete-Object'],
+  [12, 'Read-Property'],
+  [14, 'Read-Property-Multiple'],
+  [15, 'Write-Property'],
+  [16, 'Write-Property-Multiple'],
+  [17, 'Device-Communication-Control'],
+  [18, 'Confirmed-Private-Transfer'],
+  [19, 'Confirmed-Text-Message'],
+  [20, 'Reinitialize-Device'],
+  [21, 'VT-Open'],
+  [22, 'VT-Close'],
+  [23, 'VT-Data'],
+  [26, 'Read-Range'],
+  [27, 'Life-Safety-Operation'],
+  [28, 'Subscribe-COV-Property'],
+  [29, 'Get-Event-Information'],
+  [30, 'Subscribe-COV-Property-Multiple'],
+  [31, 'Confirmed-COV-Notification-Multiple'],
+  [32, 'Confirmed-Audit-Notification'],
+  [33, 'Audit-Log-Query'],
+]);
+
+export interface ApduSummary {
+  type: ApduTypeName;
+  /** The service's name (`Unknown-N` for a choice we do not name), or null for PDUs that carry none (Segment-ACK, Reject, Abort). */
+  service: string | null;
+  /** The invoke ID of confirmed requests and their answers. */
+  invokeId?: number;
+}
+
+/** The service name of an unconfirmed service choice. */
+export function unconfirmedServiceName(choice: number): string {
+  return UNCONFIRMED_SERVICE_NAMES[choice] ?? `Unknown-${choice}`;
+}
+
+/** The service name of a confirmed service choice. */
+export function confirmedServiceName(choice: number): string {
+  return CONFIRMED_SERVICE_NAMES.get(choice) ?? `Unknown-${choice}`;
+}
+
+/**
+ * The type and service of the APDU at `offset`.
+ * @throws DecodeError when it is empty, truncated before its service, or of an unknown type.
+ */
+export function describeApdu(bytes: Uint8Array, offset = 0): ApduSummary {
+  if (offset < 0 || offset >= bytes.length) throw new DecodeError('no APDU after the NPDU header', Math.max(0, offset));
+  const first = bytes[offset];
+  const typeCode = first >> 4;
+  const type = APDU_TYPE_NAMES[typeCode];
+  if (type === undefined) throw new DecodeError(`unknown APDU type ${typeCode}`, offset);
+  const segmented = (first & 0x08) !== 0;
+  const at = (index: number, what: string): number => {
+    if (offset + index >= bytes.length) throw new DecodeError(`${type} APDU truncated before its ${what}`, offset);
+    return bytes[offset + index];
+  };
+  switch (type) {
+    case 'Confirmed-Request':
+      // type, max segments/APDU, invoke ID, [sequence number, window size,] service choice
+      return { type, invokeId: at(2, 'invoke ID'), service: confirmedServiceName(at(segmented ? 5 : 3, 'service choice')) };
+    case 'Unconfirmed-Request':
+      return { type, service: unconfirmedServiceName(at(1, 'service choice')) };
+    case 'Simple-ACK':
+    case 'Error':
+      return { type, invokeId: at(1, 'invoke ID'), service: confirmedServiceName(at(2, 'service choice')) };
+    case 'Complex-ACK':
+      return { type, invokeId: at(1, 'invoke ID'), service: confirmedServiceName(at(segmented ? 4 : 2, 'service choice')) };
+    case 'Segment-ACK':
+    case 'Reject':
+    case 'Abort':
+      return { type, invokeId: at(1, 'invoke ID'), service: null };
+  }
+}
+
+/** True for an APDU that is an I-Am (unconfirmed request, service 0). */
+export function isIAm(bytes: Uint8Array, offset = 0): boolean {
+  return bytes.length - offset >= 2 && bytes[offset] === PDU_TYPE_UNCONFIRMED && bytes[offset + 1] === SERVICE_I_AM;
+}
+
+/**
+ * The device range of a Who-Is APDU at `offset`: null when it has none.
+ * @throws DecodeError when it is not a Who-Is or its range is malformed.
+ */
+export function decodeWhoIs(bytes: Uint8Array, offset = 0): { low: number; high: number } | null {
+  if (bytes.length - offset < 2 || bytes[offset] !== PDU_TYPE_UNCONFIRMED || bytes[offset + 1] !== SERVICE_WHO_IS) {
+    throw new DecodeError('not a Who-Is APDU', Math.max(0, offset));
+  }
+  if (bytes.length - offset === 2) return null;
+  const reader = { at: offset + 2 };
+  const low = readContextUnsigned(bytes, reader, 0, 'low limit');
+  const high = readContextUnsigned(bytes, reader, 1, 'high limit');
+  if (reader.at !== bytes.length) throw new DecodeError('Who-Is has octets after its range', reader.at);
+  if (low > MAX_DEVICE_INSTANCE || high > MAX_DEVICE_INSTANCE) throw new DecodeError('Who-Is limit over 4194303', offset + 2);
+  return { low, high };
+}
+
+function readContextUnsigned(bytes: Uint8Array, reader: { at: number }, tag: number, what: string): number {
+  const at = reader.at;
+  const octet = bytes[at];
+  if (octet === undefined || octet >> 4 !== tag || (octet & 0x08) === 0) throw new DecodeError(`Who-Is ${what}: expected context tag ${tag}`, at);
+  const length = octet & 0x07;
+  if (length < 1 || length > 4 || bytes.length - at - 1 < length) throw new DecodeError(`Who-Is ${what} truncated or too long`, at);
+  let value = 0;
+  for (let i = 1; i <= length; i++) value = value * 256 + bytes[at + i];
+  reader.at = at + 1 + length;
+  return value;
+}

@@ -19,6 +19,9 @@ import { BvlcFunction, BvllFrame, bvlcFunctionName, decodeBvll } from './bvll';
 import { Clock, systemClock } from './clock';
 import { DecodeError } from './decode-error';
 import { FdLogger, ForeignDeviceManager, Resolver, validateTtl } from './foreign-device';
+import { ReceivedNpdu, decodeReceived } from './received';
+
+export type { ReceivedNpdu } from './received';
 
 /** Default socket receive buffer: room for a burst of I-Am replies to a global Who-Is. */
 export const DEFAULT_RECV_BUFFER_SIZE = 1024 * 1024;
@@ -45,17 +48,6 @@ export interface RegistrationConfig {
   clock?: Clock;
   resolver?: Resolver;
   random?: () => number;
-}
-
-/** An NPDU that reached this foreign device, with where it came from and how. */
-export interface ReceivedNpdu {
-  npdu: Buffer;
-  /** The originating device: the Forwarded-NPDU's address field, else the UDP source. */
-  source: BipAddress;
-  /** The BBMD that forwarded it, or null when it did not come as a Forwarded-NPDU. */
-  via: BipAddress | null;
-  /** BVLL function name: Forwarded-NPDU, Original-Unicast-NPDU or Original-Broadcast-NPDU. */
-  bvlcFunction: string;
 }
 
 export type NpduListener = (received: ReceivedNpdu) => void;
@@ -265,6 +257,13 @@ export class UdpEndpoint {
     if (wanted <= 0) return;
     try {
       socket.setRecvBufferSize(wanted);
+      // Linux reports twice what it grants and silently caps at net.core.rmem_max.
+      const granted = socket.getRecvBufferSize();
+      if (granted < wanted) {
+        this.log?.warn(
+          `UDP socket ${this.key}: the kernel gave a receive buffer of ${granted} bytes, not ${wanted}; a burst of I-Am replies may be lost. Raise net.core.rmem_max (sysctl) to at least ${wanted}.`,
+        );
+      }
     } catch (err) {
       this.log?.warn(`UDP socket ${this.key}: cannot set the receive buffer to ${wanted} bytes (${(err as Error).message})`);
     }
@@ -357,7 +356,6 @@ export class UdpEndpoint {
         for (const shared of this.managersFor(from)) shared.manager.handleFrame(frame, from);
         return;
       case BvlcFunction.ForwardedNpdu: {
-        const received: ReceivedNpdu = { npdu: frame.npdu, source: frame.origin, via: from, bvlcFunction: 'Forwarded-NPDU' };
         const forwarders = this.bbmdRegistrations(from);
         // A Forwarded-NPDU from an address that is none of our BBMDs is not a broadcast
         // we asked for: it goes nowhere (and is counted), like any other spoofed frame.
@@ -365,19 +363,33 @@ export class UdpEndpoint {
           for (const shared of this.registrations.values()) shared.manager.counters.spoofed++;
           return;
         }
-        for (const shared of forwarders) deliver(shared, received);
+        const received = this.decodeNpdu(frame.npdu, frame.origin, from, 'Forwarded-NPDU', forwarders);
+        if (received) for (const shared of forwarders) deliver(shared, received);
         return;
       }
       case BvlcFunction.OriginalUnicastNpdu:
       case BvlcFunction.OriginalBroadcastNpdu: {
-        const received: ReceivedNpdu = { npdu: frame.npdu, source: from, via: null, bvlcFunction: bvlcFunctionName(frame.function) };
-        for (const shared of this.registrations.values()) deliver(shared, received);
+        const everyone = [...this.registrations.values()];
+        const received = this.decodeNpdu(frame.npdu, from, null, bvlcFunctionName(frame.function), everyone);
+        if (received) for (const shared of everyone) deliver(shared, received);
         return;
       }
       default:
         // Requests a BBMD would serve (Register, Read-FDT, Write-BDT, ...) and
         // Secure-BVLL mean nothing to a foreign device: dropped.
         return;
+    }
+  }
+
+  /** NPDU header, APDU and I-Am, decoded once for every receiver; malformed ones are counted for `audience` and dropped. */
+  private decodeNpdu(npdu: Buffer, source: BipAddress, via: BipAddress | null, fn: string, audience: SharedRegistration[]): ReceivedNpdu | null {
+    try {
+      return decodeReceived(npdu, source, via, fn);
+    } catch (err) {
+      if (!(err instanceof DecodeError)) throw err;
+      this.malformed++;
+      for (const shared of audience) shared.manager.counters.malformed++;
+      return null;
     }
   }
 

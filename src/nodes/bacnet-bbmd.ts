@@ -7,7 +7,7 @@
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import type { FdSnapshot } from '../foreign-device';
 import { BbmdFields, BbmdSettings, parseBbmdSettings } from '../settings';
-import { RegistrationLease, acquireRegistration } from '../udp-endpoint';
+import { NpduListener, ReceivedNpdu, RegistrationLease, acquireRegistration } from '../udp-endpoint';
 import type { BbmdConfigNode, RegistrationUser } from './registration-user';
 
 /** After a failed bind (port taken, address not up yet), try again this often while users remain. */
@@ -25,7 +25,12 @@ class BbmdRuntime implements BbmdConfigNode {
   private releasing: Promise<void> | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
   private closed = false;
+  private readonly receivers = new Set<NpduListener>();
+  private stopReceiving: (() => void) | null = null;
   private readonly onChange = (snapshot: FdSnapshot): void => this.broadcastSnapshot(snapshot);
+  private readonly onNpdu = (received: ReceivedNpdu): void => {
+    for (const receiver of this.receivers) receiver(received);
+  };
 
   constructor(
     private readonly node: Node,
@@ -48,6 +53,13 @@ class BbmdRuntime implements BbmdConfigNode {
     // otherwise the first snapshot comes when the socket is bound.
     if (this.current || this.fault) user.onSnapshot(this.snapshot());
     if (!this.current && !this.acquiring) void this.lease().catch(() => undefined);
+  }
+
+  addReceiver(listener: NpduListener): () => void {
+    this.receivers.add(listener);
+    return () => {
+      this.receivers.delete(listener);
+    };
   }
 
   async removeUser(user: RegistrationUser): Promise<void> {
@@ -85,6 +97,7 @@ class BbmdRuntime implements BbmdConfigNode {
         this.fault = null;
         this.current = lease;
         lease.manager.on('change', this.onChange);
+        this.stopReceiving = lease.onNpdu(this.onNpdu);
         this.broadcastSnapshot(lease.manager.snapshot());
       },
       (err: Error) => {
@@ -160,6 +173,8 @@ class BbmdRuntime implements BbmdConfigNode {
       this.current = null;
       if (lease) {
         lease.manager.off('change', this.onChange);
+        this.stopReceiving?.();
+        this.stopReceiving = null;
         await lease.release();
       }
     })();

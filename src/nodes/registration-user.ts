@@ -4,7 +4,7 @@
  */
 import type { NodeStatus } from 'node-red';
 import type { FdSnapshot, RegistrationState } from '../foreign-device';
-import type { RegistrationLease } from '../udp-endpoint';
+import type { NpduListener, RegistrationLease } from '../udp-endpoint';
 
 /** A flow node that uses a bacnet-bbmd config node. */
 export interface RegistrationUser {
@@ -22,6 +22,12 @@ export interface BbmdConfigNode {
   lease(): Promise<RegistrationLease>;
   /** The current snapshot (a synthetic one while binding or after a bind error). */
   snapshot(): FdSnapshot;
+  /**
+   * Receives every NPDU routed to this registration (Forwarded-NPDUs from its BBMD,
+   * unicasts and local broadcasts on its endpoint), across bind retries. Returns the
+   * function that stops it.
+   */
+  addReceiver(listener: NpduListener): () => void;
   /** "host:port" of the BBMD, for messages. */
   readonly label: string;
 }

@@ -264,7 +264,7 @@ describe('UDP endpoint (127.0.0.1)', function () {
       const device = dgram.createSocket('udp4');
       await new Promise<void>((resolve) => device.bind(0, LOOPBACK, resolve));
       cleanups.push(() => new Promise((resolve) => device.close(() => resolve())));
-      device.send(encodeBvll({ function: BvlcFunction.OriginalUnicastNpdu, npdu: Buffer.from('01001000', 'hex') }), local.port, LOOPBACK);
+      device.send(encodeBvll({ function: BvlcFunction.OriginalUnicastNpdu, npdu: Buffer.from('01001008', 'hex') }), local.port, LOOPBACK);
       await until(() => gotA.length === 1 && gotB.length === 1, 2000, 'delivery to both');
       assert.deepEqual(gotA[0].source, { address: LOOPBACK, port: device.address().port });
       assert.equal(gotA[0].via, null);
@@ -278,7 +278,7 @@ describe('UDP endpoint (127.0.0.1)', function () {
       cleanups.push(() => new Promise((resolve) => stranger.close(() => resolve())));
       stranger.send(encodeBvll({ function: BvlcFunction.Result, code: 0x30 }), local.port, LOOPBACK);
       stranger.send(
-        encodeBvll({ function: BvlcFunction.ForwardedNpdu, origin: { address: LOOPBACK, port: 1 }, npdu: Buffer.from('0100', 'hex') }),
+        encodeBvll({ function: BvlcFunction.ForwardedNpdu, origin: { address: LOOPBACK, port: 1 }, npdu: Buffer.from('01001008', 'hex') }),
         local.port,
         LOOPBACK,
       );
@@ -290,13 +290,20 @@ describe('UDP endpoint (127.0.0.1)', function () {
 
     it('malformed datagrams are counted and dropped; the next good one is still delivered', async () => {
       const { la, gotA, local } = await twoRegistrations();
+      // Broken BVLL frames.
       for (const junk of ['', '81', '8105', '82040006', '810a0009010020', 'ffffffffffff', '810d0004']) {
         a.send(Buffer.from(junk, 'hex'), local);
       }
-      a.send(encodeBvll({ function: BvlcFunction.ForwardedNpdu, origin: { address: LOOPBACK, port: 2 }, npdu: Buffer.from('0100', 'hex') }), local);
+      // Well-formed BVLL around a broken NPDU, APDU or I-Am.
+      const origin = { address: LOOPBACK, port: 2 };
+      for (const npdu of ['0200', '0120ffff', '01', '0100', '0100f0', '01000000', '01001000c40200', '01001000c40200162e2205c4910322']) {
+        a.send(encodeBvll({ function: BvlcFunction.ForwardedNpdu, origin, npdu: Buffer.from(npdu, 'hex') }), local);
+      }
+      a.send(encodeBvll({ function: BvlcFunction.ForwardedNpdu, origin, npdu: Buffer.from('01001008', 'hex') }), local);
       await until(() => gotA.length === 1, 2000, 'the good frame');
-      assert.equal(la.manager.snapshot().counters.malformed, 7);
-      assert.equal(la.endpoint.malformed, 7);
+      assert.equal(gotA[0].npdu.toString('hex'), '01001008');
+      assert.equal(la.manager.snapshot().counters.malformed, 15);
+      assert.equal(la.endpoint.malformed, 15);
       assert.equal(la.manager.registered, true);
     });
 
@@ -307,7 +314,7 @@ describe('UDP endpoint (127.0.0.1)', function () {
       });
       const also: ReceivedNpdu[] = [];
       la.onNpdu((r) => also.push(r));
-      a.send(encodeBvll({ function: BvlcFunction.ForwardedNpdu, origin: { address: LOOPBACK, port: 3 }, npdu: Buffer.from('0100', 'hex') }), local);
+      a.send(encodeBvll({ function: BvlcFunction.ForwardedNpdu, origin: { address: LOOPBACK, port: 3 }, npdu: Buffer.from('01001008', 'hex') }), local);
       await until(() => gotA.length === 1 && also.length === 1, 2000, 'both receivers');
     });
 
@@ -317,7 +324,7 @@ describe('UDP endpoint (127.0.0.1)', function () {
       await until(() => other.manager.registered, 2000, 'other registered');
       const gotOther: ReceivedNpdu[] = [];
       other.onNpdu((r) => gotOther.push(r));
-      a.send(encodeBvll({ function: BvlcFunction.ForwardedNpdu, origin: { address: LOOPBACK, port: 4 }, npdu: Buffer.from('0100', 'hex') }), other.endpoint.boundAddress());
+      a.send(encodeBvll({ function: BvlcFunction.ForwardedNpdu, origin: { address: LOOPBACK, port: 4 }, npdu: Buffer.from('01001008', 'hex') }), other.endpoint.boundAddress());
       await until(() => gotOther.length === 1, 2000, 'delivery on the other endpoint');
       await new Promise((r) => setTimeout(r, 50));
       assert.equal(gotA.length, 0);

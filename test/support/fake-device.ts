@@ -66,6 +66,8 @@ export interface FakeDeviceOptions {
   answerDelayMs?: number;
   /** Fixed reply mode; default null = the attached BBMD's mode, or 'unicast' without one. */
   replyMode?: ReplyMode | null;
+  /** The Device object's Object_Name, read with ReadProperty; default "Fake device <instance>". */
+  objectName?: string;
 }
 
 /** A Who-Is the device received. */
@@ -109,6 +111,12 @@ export interface FakeDeviceCounters {
 const PDU_TYPE_CONFIRMED = 0x0;
 const PDU_TYPE_UNCONFIRMED = 0x1;
 const SERVICE_WHO_IS = 0x08;
+const SERVICE_READ_PROPERTY = 0x0c;
+const OBJECT_TYPE_DEVICE = 8;
+const PROPERTY_OBJECT_NAME = 77;
+/** Error classes and codes (clause 21): object/unknown-object, property/unknown-property. */
+const ERROR_UNKNOWN_OBJECT = [1, 31] as const;
+const ERROR_UNKNOWN_PROPERTY = [2, 32] as const;
 
 /** Context of one received APDU, handed to a service handler. */
 interface ApduContext {
@@ -138,6 +146,9 @@ export class FakeDevice extends EventEmitter {
   readonly segmentation: number;
   readonly network: number | null;
   readonly mac: string | null;
+  readonly objectName: string;
+  /** ReadProperty requests answered (with the value or an Error). */
+  readPropertyCount = 0;
   /** Delay before each I-Am; may be changed while running. */
   answerDelayMs: number;
   /** Fixed reply mode, or null to follow the attached BBMD; may be changed while running. */
@@ -155,7 +166,7 @@ export class FakeDevice extends EventEmitter {
   private link: BbmdLink | null = null;
   /** Unconfirmed services by service choice. ReadProperty (confirmed, 0x0C) goes into `confirmed` later. */
   private readonly unconfirmed = new Map<number, ServiceHandler>([[SERVICE_WHO_IS, (ctx) => this.onWhoIs(ctx)]]);
-  private readonly confirmed = new Map<number, ServiceHandler>();
+  private readonly confirmed = new Map<number, ServiceHandler>([[SERVICE_READ_PROPERTY, (ctx) => this.onReadProperty(ctx)]]);
 
   constructor(options: FakeDeviceOptions) {
     super();
@@ -175,6 +186,7 @@ export class FakeDevice extends EventEmitter {
     this.requestedPort = options.port ?? 0;
     this.answerDelayMs = options.answerDelayMs ?? 0;
     this.replyMode = options.replyMode ?? null;
+    this.objectName = options.objectName ?? `Fake device ${deviceInstance}`;
     // Fail now, not on the first Who-Is, if the I-Am cannot be built.
     this.iAmNpdu('forwarded');
   }
@@ -381,6 +393,52 @@ export class FakeDevice extends EventEmitter {
     }
     this.counters.iAm++;
     this.emit('i-am', { to, mode: bbmd ? 'forwarded' : 'unicast', raw });
+    this.socket.send(raw, to.port, to.address, (err) => {
+      if (err) this.counters.sendErrors++;
+    });
+  }
+
+  /**
+   * ReadProperty (clause 15.5): `0X MM II 0C`, context 0 object identifier (4 octets),
+   * context 1 property identifier, [context 2 array index]. Object_Name of this
+   * Device comes back as a Complex-ACK; anything else as an Error.
+   */
+  private onReadProperty(ctx: ApduContext): void {
+    const apdu = ctx.apdu;
+    const invokeId = apdu[2];
+    if (apdu.length < 11 || apdu[4] !== 0x0c || (apdu[9] !== 0x19 && apdu[9] !== 0x1a)) {
+      this.counters.malformed++;
+      return;
+    }
+    const objectId = apdu.readUInt32BE(5);
+    const property = apdu[9] === 0x19 ? apdu[10] : apdu.length >= 12 ? apdu.readUInt16BE(10) : -1;
+    const isMe = objectId >>> 22 === OBJECT_TYPE_DEVICE && (objectId & 0x3fffff) === this.deviceInstance;
+    let answer: Buffer;
+    if (!isMe) {
+      answer = Buffer.from([0x50, invokeId, SERVICE_READ_PROPERTY, 0x91, ERROR_UNKNOWN_OBJECT[0], 0x91, ERROR_UNKNOWN_OBJECT[1]]);
+    } else if (property !== PROPERTY_OBJECT_NAME) {
+      answer = Buffer.from([0x50, invokeId, SERVICE_READ_PROPERTY, 0x91, ERROR_UNKNOWN_PROPERTY[0], 0x91, ERROR_UNKNOWN_PROPERTY[1]]);
+    } else {
+      // Character string, application tag 7, extended length: length octet, then character set 0 (UTF-8).
+      const name = Buffer.from(this.objectName, 'utf8');
+      const value = Buffer.concat([Buffer.from([0x75, name.length + 1, 0x00]), name]);
+      answer = Buffer.concat([
+        Buffer.from([0x30, invokeId, SERVICE_READ_PROPERTY]),
+        apdu.subarray(4, 11),
+        Buffer.from([0x3e]),
+        value,
+        Buffer.from([0x3f]),
+      ]);
+    }
+    this.readPropertyCount++;
+    const source: NpduOptions = this.network !== null && this.mac !== null ? { snet: this.network, sadr: this.mac } : {};
+    const reply: NpduOptions = ctx.npdu.snet !== null && ctx.npdu.sadr !== null ? { dnet: ctx.npdu.snet, dadr: ctx.npdu.sadr } : {};
+    const raw = encodeNpduFrame(BvlcFunction.OriginalUnicastNpdu, encodeNpdu({ ...reply, ...source }, answer));
+    const to = this.link ? this.link.route(ctx.from) : ctx.from;
+    if (!this.socket || to.address !== LOOPBACK) {
+      this.counters.refused++;
+      return;
+    }
     this.socket.send(raw, to.port, to.address, (err) => {
       if (err) this.counters.sendErrors++;
     });

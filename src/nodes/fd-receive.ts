@@ -1,0 +1,82 @@
+/**
+ * fd-receive: one message for every NPDU that reaches this foreign device
+ * (broadcasts the BBMD forwards, unicast replies, local broadcasts), with the
+ * originating device, how it came, the decoded NPDU header, the APDU's type and
+ * service, and the I-Am fields for an I-Am. Optional filter and duplicate drop.
+ */
+import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
+import { DuplicateFilter } from '../duplicate-filter';
+import { ReceivedNpdu, isBroadcast } from '../received';
+import { SettingsError } from '../settings';
+import { attachToBbmd, nodeError } from './flow-node';
+
+interface ReceiveDef extends NodeDef {
+  bbmd?: string;
+  filter?: unknown;
+  dedup?: unknown;
+}
+
+export type ReceiveFilter = 'all' | 'broadcasts' | 'i-am';
+
+export function parseReceiveSettings(def: ReceiveDef): { filter: ReceiveFilter; dedup: boolean } {
+  const filter = def.filter === undefined || def.filter === '' ? 'all' : def.filter;
+  if (filter !== 'all' && filter !== 'broadcasts' && filter !== 'i-am') {
+    throw new SettingsError('filter', `filter must be "all", "broadcasts" or "i-am", got ${JSON.stringify(filter)}`);
+  }
+  const dedup = def.dedup === undefined || def.dedup === '' ? true : def.dedup;
+  if (dedup !== true && dedup !== false && dedup !== 'true' && dedup !== 'false') {
+    throw new SettingsError('dedup', `dedup must be true or false, got ${JSON.stringify(dedup)}`);
+  }
+  return { filter, dedup: dedup === true || dedup === 'true' };
+}
+
+/** The message fd-receive sends for one NPDU (DESIGN.md, fd-receive). */
+export function receiveMessage(received: ReceivedNpdu): NodeMessage {
+  const { header } = received;
+  const source: Record<string, unknown> = { address: received.source.address, port: received.source.port };
+  if (header.snet !== null) {
+    source.network = header.snet;
+    source.mac = header.sadr;
+  }
+  const msg: Record<string, unknown> = {
+    payload: received.npdu,
+    source,
+    bvlc: { function: received.bvlcFunction, via: received.via },
+    npdu: header,
+    apdu: received.apdu,
+  };
+  if (received.iAm) msg.iAm = received.iAm;
+  return msg as NodeMessage;
+}
+
+export function passesFilter(received: ReceivedNpdu, filter: ReceiveFilter): boolean {
+  if (filter === 'all') return true;
+  if (filter === 'i-am') return received.iAm !== null;
+  return isBroadcast(received);
+}
+
+export default function register(RED: NodeAPI): void {
+  function FdReceiveNode(this: Node, def: ReceiveDef): void {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    let settings: ReturnType<typeof parseReceiveSettings>;
+    try {
+      settings = parseReceiveSettings(def);
+    } catch (err) {
+      const error = nodeError(RED, 'fd-receive.errors.settings', (err as Error).message);
+      node.error(error.message);
+      node.status({ fill: 'red', shape: 'ring', text: RED._('fd-receive.status.bad-settings') });
+      return;
+    }
+    const duplicates = settings.dedup ? new DuplicateFilter(() => performance.now()) : null;
+    let stopReceiving: (() => void) | null = null;
+    const { config } = attachToBbmd(RED, node, def.bbmd, undefined, () => stopReceiving?.());
+    if (!config) return;
+    stopReceiving = config.addReceiver((received) => {
+      if (!passesFilter(received, settings.filter)) return;
+      if (duplicates?.isDuplicate(received)) return;
+      node.send(receiveMessage(received));
+    });
+  }
+  RED.nodes.registerType('fd-receive', FdReceiveNode);
+}
