@@ -11,6 +11,7 @@
 import { EventEmitter } from 'node:events';
 import { BipAddress, HostPort, isIPv4, isPort, sameBipAddress } from './address';
 import {
+  BdtEntry,
   BvlcFunction,
   BvllFrame,
   FdtEntry,
@@ -55,7 +56,11 @@ export interface ForeignDeviceOptions {
   /** The address the BBMD sees, when NAT stands between us. */
   publicAddress?: BipAddress | null;
   /** Send Delete-FDT-Entry on stop (default true). */
-  deregister?: boolean;
+  /**
+   * Send Delete-FDT-Entry on stop: true (default) when registered; 'always' also when
+   * not (a diagnostic whose Register may have been accepted unseen); false never.
+   */
+  deregister?: boolean | 'always';
   log?: FdLogger;
 }
 
@@ -113,7 +118,20 @@ export const STOP_BOUND_MS = 2000;
 export const RESOLVE_TIMEOUT_MS = 5000;
 
 const MAX_RESPONSE_TIMEOUT_MS = 2000;
-const READ_FDT_FRAME = encodeBvll({ function: BvlcFunction.ReadFdt });
+const READ_FRAMES = {
+  fdt: encodeBvll({ function: BvlcFunction.ReadFdt }),
+  bdt: encodeBvll({ function: BvlcFunction.ReadBdt }),
+} as const;
+const TABLE_NAMES = { fdt: 'Foreign Device Table', bdt: 'Broadcast Distribution Table' } as const;
+
+type TableKind = 'fdt' | 'bdt';
+
+interface PendingRead {
+  promise: Promise<unknown>;
+  resolve: (entries: unknown) => void;
+  reject: (error: Error) => void;
+  timer: TimerHandle;
+}
 const FIRST_RETRY_MS = 1000;
 const MAX_RETRY_MS = 30000;
 const RETRY_JITTER = 0.2;
@@ -167,7 +185,7 @@ export class ForeignDeviceManager extends EventEmitter {
   private readonly resolver: Resolver;
   private readonly random: () => number;
   private readonly publicAddress: BipAddress | null;
-  private readonly deregister: boolean;
+  private readonly deregister: boolean | 'always';
   private readonly log: FdLogger | undefined;
   private readonly registerFrame: Buffer;
 
@@ -192,7 +210,8 @@ export class ForeignDeviceManager extends EventEmitter {
   private nextAttempt: number | null = null;
   private responseTimer: TimerHandle | null = null;
   private expiryTimer: TimerHandle | null = null;
-  private fdtTimer: TimerHandle | null = null;
+  /** Read-FDT / Read-BDT in flight: one of each at a time, shared by every caller. */
+  private readonly reads: Record<TableKind, PendingRead | null> = { fdt: null, bdt: null };
   /** The last Register sent and not yet answered (kept after its timeout: a late ACK still counts). */
   private pendingRegister: PendingRegister | null = null;
   private pendingDelete: { resolve: () => void } | null = null;
@@ -232,6 +251,11 @@ export class ForeignDeviceManager extends EventEmitter {
   /** The BBMD's address as last resolved (null before the first resolution of a host name). */
   get resolvedBbmd(): BipAddress | null {
     return this.bbmdAddress === null ? null : { address: this.bbmdAddress, port: this.bbmd.port };
+  }
+
+  /** The address the BBMD sees for us (our FDT entry's key), once known: the public (NAT) address, else the local one. */
+  get addressSeenByBbmd(): BipAddress | null {
+    return this.publicAddress ?? this.localSeen;
   }
 
   /** The TTL the renewals follow: the granted one when the BBMD clamped ours. */
@@ -327,7 +351,8 @@ export class ForeignDeviceManager extends EventEmitter {
       return;
     }
     if (frame.function === BvlcFunction.Result) this.handleResult(frame.code);
-    else if (frame.function === BvlcFunction.ReadFdtAck) this.handleFdt(frame.entries);
+    else if (frame.function === BvlcFunction.ReadFdtAck) this.answerRead('fdt', frame.entries);
+    else if (frame.function === BvlcFunction.ReadBdtAck) this.answerRead('bdt', frame.entries);
   }
 
   /** True when `from` is the BBMD as last resolved. */
@@ -455,11 +480,13 @@ export class ForeignDeviceManager extends EventEmitter {
         this.broadcastRejected();
         return;
       case ResultCode.ReadFdtNak:
-        // The FDT read that checks the granted TTL failed: nothing changes.
-        this.cancelTimer('fdtTimer');
+        this.failRead('fdt', 'ENAK', `BBMD ${this.describeBbmd()} refused to read its Foreign Device Table (Read-Foreign-Device-Table-NAK)`);
+        return;
+      case ResultCode.ReadBdtNak:
+        this.failRead('bdt', 'ENAK', `BBMD ${this.describeBbmd()} refused to read its Broadcast Distribution Table (Read-Broadcast-Distribution-Table-NAK)`);
         return;
       default:
-        // Write-BDT, Read-BDT NAKs and codes outside the standard: recorded in lastResult only.
+        // Write-BDT NAKs and codes outside the standard: recorded in lastResult only.
         return;
     }
   }
@@ -544,21 +571,10 @@ export class ForeignDeviceManager extends EventEmitter {
   private async checkGrantedTtl(): Promise<void> {
     const generation = this.generation;
     const own = await this.ownAddress().catch(() => null);
-    if (own === null || generation !== this.generation || this.bbmdAddress === null) return;
-    this.cancelTimer('fdtTimer');
-    this.fdtTimer = this.clock.setTimeout(() => (this.fdtTimer = null), this.responseTimeoutMs);
-    try {
-      await this.transport.send(READ_FDT_FRAME, { address: this.bbmdAddress, port: this.bbmd.port });
-    } catch {
-      this.cancelTimer('fdtTimer');
-    }
-  }
-
-  private handleFdt(entries: FdtEntry[]): void {
-    if (this.fdtTimer === null) return;
-    this.cancelTimer('fdtTimer');
-    const own = this.publicAddress ?? this.localSeen;
-    if (own === null) return;
+    if (own === null || generation !== this.generation) return;
+    // A NAK or silence changes nothing: grantedTtl stays null.
+    const entries = await this.readFdt().catch(() => null);
+    if (entries === null || generation !== this.generation) return;
     const entry = entries.find((e) => sameBipAddress(e, own));
     if (!entry || entry.ttl < 1 || entry.ttl >= this.ttl) return;
     this.grantedTtl = entry.ttl;
@@ -570,6 +586,73 @@ export class ForeignDeviceManager extends EventEmitter {
       this.scheduleRenewal();
       this.armExpiry();
     }
+  }
+
+  // ---- diagnostics: Read-FDT and Read-BDT ---------------------------------------
+
+  /**
+   * Reads the BBMD's Foreign Device Table. Rejects with a ForeignDeviceError:
+   * ENAK (Read-Foreign-Device-Table-NAK), ETIMEOUT (no answer within the
+   * response timeout), ESEND/ERESOLVE, or ESTOPPED. Concurrent calls share one read.
+   */
+  readFdt(): Promise<FdtEntry[]> {
+    return this.readTable('fdt') as Promise<FdtEntry[]>;
+  }
+
+  /** Reads the BBMD's Broadcast Distribution Table; rejects like readFdt(). */
+  readBdt(): Promise<BdtEntry[]> {
+    return this.readTable('bdt') as Promise<BdtEntry[]>;
+  }
+
+  private readTable(kind: TableKind): Promise<unknown> {
+    const pending = this.reads[kind];
+    if (pending) return pending.promise;
+    let resolve!: (entries: unknown) => void;
+    let reject!: (error: Error) => void;
+    const promise = new Promise<unknown>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    const wait = this.responseTimeoutMs;
+    const timer = this.clock.setTimeout(
+      () => this.failRead(kind, 'ETIMEOUT', `no answer from BBMD ${this.describeBbmd()} to Read-${TABLE_NAMES[kind].replace(/ /g, '-')} within ${wait} ms`),
+      wait,
+    );
+    this.reads[kind] = { promise, resolve, reject, timer };
+    void this.sendRead(kind);
+    return promise;
+  }
+
+  private async sendRead(kind: TableKind): Promise<void> {
+    let address: string;
+    try {
+      address = await this.resolveBbmd();
+      this.bbmdAddress = address;
+    } catch (err) {
+      this.failRead(kind, 'ERESOLVE', `cannot resolve BBMD host ${JSON.stringify(this.bbmd.host)}: ${(err as Error).message}`);
+      return;
+    }
+    try {
+      await this.transport.send(READ_FRAMES[kind], { address, port: this.bbmd.port });
+    } catch (err) {
+      this.failRead(kind, 'ESEND', `cannot send to BBMD ${this.describeBbmd()}: ${(err as Error).message}`);
+    }
+  }
+
+  private answerRead(kind: TableKind, entries: unknown): void {
+    const pending = this.reads[kind];
+    if (!pending) return;
+    this.reads[kind] = null;
+    this.clock.clearTimeout(pending.timer);
+    pending.resolve(entries);
+  }
+
+  private failRead(kind: TableKind, code: string, message: string): void {
+    const pending = this.reads[kind];
+    if (!pending) return;
+    this.reads[kind] = null;
+    this.clock.clearTimeout(pending.timer);
+    pending.reject(new ForeignDeviceError(code, message));
   }
 
   /** The address the BBMD sees for us: the public (NAT) address, else the bound one, else the route's. */
@@ -639,11 +722,14 @@ export class ForeignDeviceManager extends EventEmitter {
     this.running = false;
     this.generation++;
     const generation = this.generation;
-    for (const name of ['attemptTimer', 'responseTimer', 'expiryTimer', 'fdtTimer'] as const) this.cancelTimer(name);
+    for (const name of ['attemptTimer', 'responseTimer', 'expiryTimer'] as const) this.cancelTimer(name);
+    this.failRead('fdt', 'ESTOPPED', `the registration with BBMD ${this.describeBbmd()} is stopping`);
+    this.failRead('bdt', 'ESTOPPED', `the registration with BBMD ${this.describeBbmd()} is stopping`);
     this.nextAttempt = null;
     this.pendingRegister = null;
     this.failQueue(`broadcast dropped: the registration with BBMD ${this.describeBbmd()} is stopping`);
-    if (wasRegistered && this.deregister && this.bbmdAddress !== null) {
+    const deregister = this.deregister === 'always' || (this.deregister && wasRegistered);
+    if (deregister && this.bbmdAddress !== null) {
       const deadline = this.clock.monotonic() + STOP_BOUND_MS;
       let bound: TimerHandle | null = null;
       const timeout = new Promise<void>((resolve) => {
@@ -702,7 +788,7 @@ export class ForeignDeviceManager extends EventEmitter {
     if (changed) this.emit('change', this.snapshot());
   }
 
-  private cancelTimer(name: 'attemptTimer' | 'responseTimer' | 'expiryTimer' | 'fdtTimer'): void {
+  private cancelTimer(name: 'attemptTimer' | 'responseTimer' | 'expiryTimer'): void {
     const handle = this[name];
     if (handle !== null) {
       this.clock.clearTimeout(handle);

@@ -42,7 +42,7 @@ export interface RegistrationConfig {
   bbmd: HostPort;
   ttl: number;
   publicAddress?: BipAddress | null;
-  deregister?: boolean;
+  deregister?: boolean | 'always';
   log?: FdLogger;
   /** Injected for tests; the real ones by default. */
   clock?: Clock;

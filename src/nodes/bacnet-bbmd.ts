@@ -5,7 +5,8 @@
  * releases the socket. Thin glue over udp-endpoint and foreign-device.
  */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
-import type { FdSnapshot } from '../foreign-device';
+import { BbmdTestReport, testWithLiveRegistration, testWithTemporarySocket } from '../bbmd-test';
+import type { FdSnapshot, ForeignDeviceManager } from '../foreign-device';
 import { BbmdFields, BbmdSettings, parseBbmdSettings } from '../settings';
 import { NpduListener, ReceivedNpdu, RegistrationLease, acquireRegistration } from '../udp-endpoint';
 import type { BbmdConfigNode, RegistrationUser } from './registration-user';
@@ -114,6 +115,14 @@ class BbmdRuntime implements BbmdConfigNode {
     return acquiring;
   }
 
+  /** The live, registered manager when it talks to the BBMD `settings` names; else null. */
+  liveManagerFor(settings: BbmdSettings): ForeignDeviceManager | null {
+    const manager = this.current?.manager;
+    if (!manager || !manager.registered) return null;
+    const same = manager.bbmd.host.toLowerCase() === settings.bbmd.host.toLowerCase() && manager.bbmd.port === settings.bbmd.port;
+    return same ? manager : null;
+  }
+
   snapshot(): FdSnapshot {
     if (this.current) return this.current.manager.snapshot();
     const settings = this.settings;
@@ -195,9 +204,47 @@ class BbmdRuntime implements BbmdConfigNode {
   }
 }
 
-export type BbmdNode = Node & { bbmd: BbmdConfigNode };
+export type BbmdNode = Node & { bbmd: BbmdRuntime };
+
+/** Config node ids with a Test running: one test at a time per config node. */
+const testsRunning = new Set<string>();
+const NODE_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/**
+ * The Test button: POST /bacnet-bbmd/:id/test with the form's fields. Contacts
+ * only the host and port given; uses the deployed node's live registration when
+ * it is registered with that BBMD, else a temporary socket.
+ */
+async function runTest(RED: NodeAPI, id: string, body: unknown): Promise<{ status: number; body: BbmdTestReport | { error: string } }> {
+  if (!NODE_ID.test(id)) return { status: 400, body: { error: 'bad config node id' } };
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    return { status: 400, body: { error: 'expected a JSON object with the BBMD settings' } };
+  }
+  let settings: BbmdSettings;
+  try {
+    settings = parseBbmdSettings(body as BbmdFields);
+  } catch (err) {
+    return { status: 400, body: { error: (err as Error).message } };
+  }
+  if (testsRunning.has(id)) return { status: 409, body: { error: 'a test of this BBMD config node is already running' } };
+  testsRunning.add(id);
+  try {
+    const deployed = RED.nodes.getNode(id) as BbmdNode | null;
+    const live = deployed?.bbmd?.liveManagerFor(settings) ?? null;
+    const report = live ? await testWithLiveRegistration(live) : await testWithTemporarySocket(settings);
+    return { status: 200, body: report };
+  } catch (err) {
+    return { status: 500, body: { error: (err as Error).message } };
+  } finally {
+    testsRunning.delete(id);
+  }
+}
 
 export default function register(RED: NodeAPI): void {
+  RED.httpAdmin.post('/bacnet-bbmd/:id/test', RED.auth.needsPermission('bacnet-bbmd.write'), (req, res) => {
+    void runTest(RED, String(req.params.id), req.body).then(({ status, body }) => res.status(status).json(body));
+  });
+
   function BacnetBbmdNode(this: BbmdNode, def: BbmdNodeDef): void {
     RED.nodes.createNode(this, def);
     const runtime = new BbmdRuntime(this, def, (key, params) => RED._(key, params));

@@ -29,6 +29,22 @@ export default function register(RED: NodeAPI): void {
         done(nodeError(RED, 'fd-status.errors.no-config'));
         return;
       }
+      if (msg.topic === 'read-fdt' || msg.topic === 'read-bdt') {
+        // Diagnostics: the BBMD's table as msg.payload, or a clear error for a Catch node.
+        const table = msg.topic;
+        config
+          .lease()
+          .then((lease): Promise<unknown[]> => (table === 'read-fdt' ? lease.manager.readFdt() : lease.manager.readBdt()))
+          .then(
+            (entries) => {
+              msg.payload = entries;
+              send(msg);
+              done();
+            },
+            (err: Error) => done(nodeError(RED, `fd-status.errors.${table}`, err.message)),
+          );
+        return;
+      }
       const snapshot = config.snapshot();
       msg.topic = snapshot.state;
       msg.payload = snapshot;

@@ -4,7 +4,7 @@
  * and answers through the fake clock after `rttMs`, the way the test says.
  */
 import type { BipAddress } from '../../dist/address';
-import { BvlcFunction, BvllFrame, decodeBvll, FdtEntry } from '../../dist/bvll';
+import { BdtEntry, BvlcFunction, BvllFrame, decodeBvll, FdtEntry } from '../../dist/bvll';
 import type { FdTransport, ForeignDeviceManager } from '../../dist/foreign-device';
 import { FakeClock } from './fake-clock';
 
@@ -27,6 +27,8 @@ export class ScriptedBbmd implements FdTransport {
   deleteAnswer: RegisterAnswer = 0;
   /** Read-FDT: the TTL our entry shows (null: answer with no entry for us), 'nak' or 'silent'. */
   fdt: number | null | 'nak' | 'silent' = null;
+  /** Read-BDT: the entries, 'nak' or 'silent'. */
+  bdt: BdtEntry[] | 'nak' | 'silent' = [{ address: '192.168.1.10', port: 47808, mask: '255.255.255.255' }];
   rttMs = 3;
   /** When set, send() rejects with it (and records nothing). */
   sendError: NodeJS.ErrnoException | null = null;
@@ -63,6 +65,9 @@ export class ScriptedBbmd implements FdTransport {
       case BvlcFunction.ReadFdt:
         this.answerFdt();
         break;
+      case BvlcFunction.ReadBdt:
+        this.answerBdt();
+        break;
       default:
         break;
     }
@@ -89,6 +94,16 @@ export class ScriptedBbmd implements FdTransport {
   private answer(answer: RegisterAnswer): void {
     if (answer === 'silent') return;
     this.clock.setTimeout(() => this.result(answer), this.rttMs);
+  }
+
+  private answerBdt(): void {
+    const bdt = this.bdt;
+    if (bdt === 'silent') return;
+    if (bdt === 'nak') {
+      this.clock.setTimeout(() => this.result(0x0020), this.rttMs);
+      return;
+    }
+    this.clock.setTimeout(() => this.deliver({ function: BvlcFunction.ReadBdtAck, entries: bdt }), this.rttMs);
   }
 
   private answerFdt(): void {

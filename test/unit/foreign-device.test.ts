@@ -573,6 +573,79 @@ describe('ForeignDeviceManager', () => {
     });
   });
 
+  describe('Read-FDT and Read-BDT', () => {
+    it('reads and decodes both tables, one frame for concurrent callers', async () => {
+      const r = rig();
+      r.bbmd.fdt = 45;
+      r.bbmd.bdt = [
+        { address: '192.168.1.10', port: 47808, mask: '255.255.255.255' },
+        { address: '192.168.2.10', port: 47809, mask: '255.255.255.0' },
+      ];
+      await registered(r);
+      const before = r.bbmd.framesOf(BvlcFunction.ReadFdt).length;
+      const [a, b, bdt] = [r.manager.readFdt(), r.manager.readFdt(), r.manager.readBdt()];
+      await r.clock.advance(10);
+      assert.equal(r.bbmd.framesOf(BvlcFunction.ReadFdt).length, before + 1, 'one Read-FDT for two callers');
+      assert.equal(r.bbmd.framesOf(BvlcFunction.ReadBdt)[0].raw.toString('hex'), '81020004');
+      assert.deepEqual(await a, [
+        { address: '10.9.9.9', port: 47808, ttl: 60, remaining: 70 },
+        { address: '10.8.0.5', port: 47808, ttl: 45, remaining: 75 },
+      ]);
+      assert.equal(await b, await a);
+      assert.deepEqual(await bdt, [
+        { address: '192.168.1.10', port: 47808, mask: '255.255.255.255' },
+        { address: '192.168.2.10', port: 47809, mask: '255.255.255.0' },
+      ]);
+      assert.equal(r.clock.pending, 1 + 1, 'renewal and expiry timers only: the reads left nothing');
+    });
+
+    for (const [kind, code, name] of [
+      ['readFdt', 0x40, 'Read-Foreign-Device-Table-NAK'],
+      ['readBdt', 0x20, 'Read-Broadcast-Distribution-Table-NAK'],
+    ] as const) {
+      it(`${kind}: a NAK is a clear ENAK error, and the registration is untouched`, async () => {
+        const r = rig();
+        await registered(r);
+        r.bbmd.fdt = 'nak';
+        r.bbmd.bdt = 'nak';
+        const read = r.manager[kind]().then(() => null, (e: ForeignDeviceError) => e);
+        await r.clock.advance(10);
+        const err = await read;
+        assert.ok(err instanceof ForeignDeviceError);
+        assert.equal(err.code, 'ENAK');
+        assert.match(err.message, new RegExp(`BBMD 192\\.168\\.1\\.10:47808 refused .*\\(${name}\\)`));
+        assert.deepEqual(r.manager.snapshot().lastResult, { code, name });
+        assert.equal(r.manager.currentState, 'registered');
+      });
+
+      it(`${kind}: silence is ETIMEOUT after the response timeout`, async () => {
+        const r = rig();
+        await registered(r);
+        r.bbmd.fdt = 'silent';
+        r.bbmd.bdt = 'silent';
+        let err: ForeignDeviceError | null = null;
+        void r.manager[kind]().catch((e: ForeignDeviceError) => (err = e));
+        await r.clock.advance(1_999);
+        assert.equal(err, null);
+        await r.clock.advance(1);
+        assert.equal((err as ForeignDeviceError | null)?.code, 'ETIMEOUT');
+        assert.match(String((err as ForeignDeviceError | null)?.message), /no answer from BBMD 192\.168\.1\.10:47808 to Read-.*-Table within 2000 ms/);
+      });
+    }
+
+    it('stop() fails a read in flight with ESTOPPED', async () => {
+      const r = rig();
+      await registered(r);
+      r.bbmd.fdt = 'silent';
+      const read = r.manager.readFdt().then(() => null, (e: ForeignDeviceError) => e);
+      const stopping = r.manager.stop();
+      await r.clock.advance(10);
+      await stopping;
+      assert.equal((await read)?.code, 'ESTOPPED');
+      assert.equal(r.clock.pending, 0);
+    });
+  });
+
   describe('stop()', () => {
     it('sends exactly one Delete-FDT-Entry with the route address when bound to 0.0.0.0', async () => {
       const r = rig();
