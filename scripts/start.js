@@ -17,7 +17,8 @@ const http = require('node:http');
 const path = require('node:path');
 
 const ROOT = path.resolve(__dirname, '..');
-const USER_DIR = path.join(ROOT, '.demo');
+// DEMO_USER_DIR lets a second demo (or a test of this script) run beside the first.
+const USER_DIR = process.env.DEMO_USER_DIR ? path.resolve(process.env.DEMO_USER_DIR) : path.join(ROOT, '.demo');
 const EXAMPLE = path.join(ROOT, 'examples', 'Discover devices through a BBMD.json');
 const UI_HOST = process.env.DEMO_HOST || '127.0.0.1';
 const UI_PORT = Number(process.env.DEMO_PORT || 1880);
