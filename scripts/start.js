@@ -95,6 +95,8 @@ async function main() {
     credentialSecret: false,
     functionGlobalContext: {},
     editorTheme: { tours: false, projects: { enabled: false } },
+    // A demo on a closed network: no update check, and no consent dialog over the flow.
+    telemetry: { enabled: false, updateNotification: false },
     logging: { console: { level: 'info', metrics: false, audit: false } },
   });
   app.use('/', RED.httpAdmin);

@@ -206,6 +206,18 @@ class BbmdRuntime implements BbmdConfigNode {
 
 export type BbmdNode = Node & { bbmd: BbmdRuntime };
 
+/**
+ * The form holds what the user typed, `${BBMD_HOST}` included; the runtime
+ * substitutes environment variables in deployed nodes, so the test must too.
+ */
+export function substituteEnv(fields: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(fields)) {
+    out[key] = typeof value === 'string' ? value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_m, name: string) => env[name] ?? '') : value;
+  }
+  return out;
+}
+
 /** Config node ids with a Test running: one test at a time per config node. */
 const testsRunning = new Set<string>();
 const NODE_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -222,7 +234,7 @@ async function runTest(RED: NodeAPI, id: string, body: unknown): Promise<{ statu
   }
   let settings: BbmdSettings;
   try {
-    settings = parseBbmdSettings(body as BbmdFields);
+    settings = parseBbmdSettings(substituteEnv(body as Record<string, unknown>) as BbmdFields);
   } catch (err) {
     return { status: 400, body: { error: (err as Error).message } };
   }
