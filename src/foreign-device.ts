@@ -137,6 +137,11 @@ const MAX_RETRY_MS = 30000;
 const RETRY_JITTER = 0.2;
 const RENEWAL_JITTER = 0.1;
 
+/** Every counter at zero. */
+export function emptyCounters(): FdCounters {
+  return { registrations: 0, naks: 0, timeouts: 0, spoofed: 0, malformed: 0, broadcastsSent: 0, broadcastsFailed: 0, received: 0 };
+}
+
 /** Checks a TTL and returns it; throws a RangeError/TypeError that says what is accepted. */
 export function validateTtl(ttl: unknown): number {
   if (typeof ttl !== 'number' || Number.isNaN(ttl)) {
@@ -169,16 +174,7 @@ export interface ForeignDeviceManager {
 export class ForeignDeviceManager extends EventEmitter {
   readonly bbmd: HostPort;
   readonly ttl: number;
-  readonly counters: FdCounters = {
-    registrations: 0,
-    naks: 0,
-    timeouts: 0,
-    spoofed: 0,
-    malformed: 0,
-    broadcastsSent: 0,
-    broadcastsFailed: 0,
-    received: 0,
-  };
+  readonly counters: FdCounters = emptyCounters();
 
   private readonly clock: Clock;
   private readonly transport: FdTransport;

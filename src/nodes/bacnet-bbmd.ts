@@ -6,7 +6,7 @@
  */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { BbmdTestReport, testWithLiveRegistration, testWithTemporarySocket } from '../bbmd-test';
-import type { FdSnapshot, ForeignDeviceManager } from '../foreign-device';
+import { FdSnapshot, ForeignDeviceManager, emptyCounters } from '../foreign-device';
 import { BbmdFields, BbmdSettings, parseBbmdSettings } from '../settings';
 import { NpduListener, ReceivedNpdu, RegistrationLease, acquireRegistration } from '../udp-endpoint';
 import type { BbmdConfigNode, RegistrationUser } from './registration-user';
@@ -141,16 +141,7 @@ class BbmdRuntime implements BbmdConfigNode {
       rtt: null,
       attempts: 0,
       error: this.fault?.message ?? null,
-      counters: {
-        registrations: 0,
-        naks: 0,
-        timeouts: 0,
-        spoofed: 0,
-        malformed: 0,
-        broadcastsSent: 0,
-        broadcastsFailed: 0,
-        received: 0,
-      },
+      counters: emptyCounters(),
     };
   }
 

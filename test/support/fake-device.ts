@@ -21,7 +21,7 @@
 import * as dgram from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import type { BipAddress } from '../../dist/address';
-import { encodeIAmApdu, MAX_DEVICE_INSTANCE } from '../../dist/apdu';
+import { decodeWhoIs, encodeIAmApdu, MAX_DEVICE_INSTANCE } from '../../dist/apdu';
 import { BvlcFunction, decodeBvll, encodeNpduFrame } from '../../dist/bvll';
 import { DecodeError } from '../../dist/decode-error';
 import { decodeNpdu, encodeNpdu, GLOBAL_NETWORK, NpduHeader, NpduOptions } from '../../dist/npdu';
@@ -456,21 +456,10 @@ export class FakeDevice extends EventEmitter {
  * null when absent, undefined when malformed.
  */
 export function decodeWhoIsRange(apdu: Uint8Array): { low: number; high: number } | null | undefined {
-  if (apdu.length === 2) return null;
-  const reader = { at: 2 };
-  const low = readContextUnsigned(apdu, reader, 0);
-  const high = low === undefined ? undefined : readContextUnsigned(apdu, reader, 1);
-  if (low === undefined || high === undefined || reader.at !== apdu.length) return undefined;
-  return { low, high };
-}
-
-function readContextUnsigned(bytes: Uint8Array, reader: { at: number }, tag: number): number | undefined {
-  const octet = bytes[reader.at];
-  if (octet === undefined || octet >> 4 !== tag || (octet & 0x08) === 0) return undefined;
-  const length = octet & 0x07;
-  if (length < 1 || length > 4 || bytes.length - reader.at - 1 < length) return undefined;
-  let value = 0;
-  for (let i = 1; i <= length; i++) value = value * 256 + bytes[reader.at + i];
-  reader.at += 1 + length;
-  return value;
+  try {
+    return decodeWhoIs(apdu);
+  } catch (err) {
+    if (err instanceof DecodeError) return undefined;
+    throw err;
+  }
 }
