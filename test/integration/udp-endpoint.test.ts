@@ -17,26 +17,12 @@ import {
   openEndpoints,
 } from '../../dist/udp-endpoint';
 import { BbmdEmulator } from '../support/bbmd-emulator';
+import { LOOPBACK, freePort, until } from '../support/wait';
 
-const LOOPBACK = '127.0.0.1';
 
 /** A port that was free a moment ago. */
-async function freePort(): Promise<number> {
-  const probe = dgram.createSocket('udp4');
-  await new Promise<void>((resolve) => probe.bind(0, LOOPBACK, resolve));
-  const { port } = probe.address();
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
 
 /** Waits until `check` holds, polling every 5 ms, at most `ms`. */
-async function until(check: () => boolean, ms = 2000, what = 'condition'): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 /** A hand-driven BBMD: ACKs Registers and Deletes, and sends whatever the test asks, from its own port. */
 class RawBbmd {

@@ -5,41 +5,21 @@
  * an embedded runtime: test/admin/.)
  */
 import assert from 'node:assert/strict';
-import * as path from 'node:path';
 import helper from 'node-red-node-test-helper';
 import type { BbmdTestReport } from '../../dist/bbmd-test';
 import { BvlcFunction } from '../../dist/bvll';
 import { openEndpoints } from '../../dist/udp-endpoint';
 import { BbmdEmulator } from '../support/bbmd-emulator';
+import { Msg, catchNode, collect, lastError, packageNodes } from '../support/red-helper';
+import { LOOPBACK, until } from '../support/wait';
 
-// require() of the node files Node-RED loads; untyped, handed straight to the helper.
-const NODE_FILES = ['bacnet-bbmd', 'fd-status'].map((t) => require(`../../nodes/${t}.js`));
-const coreNodes = path.dirname(require.resolve('@node-red/nodes/package.json', { paths: [path.dirname(require.resolve('node-red/package.json'))] }));
-const NODES = [...NODE_FILES, require(path.join(coreNodes, 'core/common/25-catch.js'))];
+const NODES = [...packageNodes('bacnet-bbmd', 'fd-status'), catchNode()];
 
 helper.init(require.resolve('node-red'));
 
-const LOOPBACK = '127.0.0.1';
-type Msg = Record<string, unknown> & { payload?: unknown; topic?: unknown; error?: { message: string } };
 
-async function until(check: () => boolean, ms = 3000, what = 'condition'): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
-function collect(id: string): Msg[] {
-  const got: Msg[] = [];
-  helper.getNode(id)?.on('input', (msg: Msg) => got.push(msg));
-  return got;
-}
 
-function lastError(id: string): Error & { key?: string; detail?: string } {
-  const calls = (helper.getNode(id) as unknown as { error: { args: unknown[][] } }).error.args;
-  return calls[calls.length - 1][0] as Error & { key?: string; detail?: string };
-}
 
 /** POST to the Test endpoint through the helper's admin app (supertest). */
 async function postTest(id: string, body: unknown): Promise<{ status: number; body: BbmdTestReport & { error?: string } }> {

@@ -5,62 +5,26 @@
  */
 import assert from 'node:assert/strict';
 import * as dgram from 'node:dgram';
-import * as path from 'node:path';
 import helper from 'node-red-node-test-helper';
 import type { Node } from 'node-red';
 import { BvlcFunction } from '../../dist/bvll';
 import type { FdSnapshot } from '../../dist/foreign-device';
 import { openEndpoints } from '../../dist/udp-endpoint';
 import { BbmdEmulator } from '../support/bbmd-emulator';
+import { FlowNode, Msg, catchNode, collect, lastStatus, packageNodes } from '../support/red-helper';
+import { LOOPBACK, freePort, until } from '../support/wait';
 
-// The same files Node-RED loads (nodes/<type>.js); require() is untyped here, which is fine for
-// modules we hand straight to the helper.
-const bbmdNode = require('../../nodes/bacnet-bbmd.js');
-const broadcastNode = require('../../nodes/fd-broadcast.js');
-const statusNode = require('../../nodes/fd-status.js');
-// The core Catch node, found through node-red itself (wherever npm placed @node-red/nodes).
-const coreNodes = path.dirname(require.resolve('@node-red/nodes/package.json', { paths: [path.dirname(require.resolve('node-red/package.json'))] }));
-const catchNode = require(path.join(coreNodes, 'core/common/25-catch.js'));
-const NODES = [bbmdNode, broadcastNode, statusNode, catchNode];
+const NODES = [...packageNodes('bacnet-bbmd', 'fd-broadcast', 'fd-status'), catchNode()];
 
 helper.init(require.resolve('node-red'));
 
-const LOOPBACK = '127.0.0.1';
 const WHO_IS_FRAME = '8109000c0120ffff00ff1008';
 
-type Msg = Record<string, unknown> & { payload?: unknown; topic?: unknown; error?: { message: string } };
-type FlowNode = Parameters<typeof helper.load>[1][number];
 
-async function until(check: () => boolean, ms = 3000, what = 'condition'): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
-async function freePort(): Promise<number> {
-  const probe = dgram.createSocket('udp4');
-  await new Promise<void>((resolve) => probe.bind(0, LOOPBACK, resolve));
-  const { port } = probe.address();
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
 
 /** Collects what a helper node receives. */
-function collect(id: string): Msg[] {
-  const got: Msg[] = [];
-  const node = helper.getNode(id);
-  assert.ok(node, `no node ${id}`);
-  node.on('input', (msg: Msg) => got.push(msg));
-  return got;
-}
 
-function lastStatus(id: string): { fill?: string; shape?: string; text?: string } | undefined {
-  const node = helper.getNode(id) as unknown as { status: { args: unknown[][] } } | null;
-  const args = node?.status.args;
-  return args && args.length > 0 ? (args[args.length - 1][0] as { fill?: string; shape?: string; text?: string }) : undefined;
-}
 
 function configNode(id: string, emulatorPort: number, extra: Record<string, unknown> = {}): FlowNode {
   return { id, type: 'bacnet-bbmd', host: LOOPBACK, port: String(emulatorPort), ttl: '60', localAddress: LOOPBACK, localPort: '0', deregister: true, ...extra };

@@ -4,7 +4,6 @@
  */
 import assert from 'node:assert/strict';
 import * as dgram from 'node:dgram';
-import * as path from 'node:path';
 import helper from 'node-red-node-test-helper';
 import type { BipAddress } from '../../dist/address';
 import { encodeIAmApdu } from '../../dist/apdu';
@@ -13,42 +12,17 @@ import type { FdSnapshot } from '../../dist/foreign-device';
 import { encodeNpdu } from '../../dist/npdu';
 import { openEndpoints } from '../../dist/udp-endpoint';
 import { BbmdEmulator, DemoSite, startDemoSite } from '../support/bbmd-emulator';
+import { FlowNode, Msg, catchNode, collect, lastError, packageNodes } from '../support/red-helper';
+import { LOOPBACK, pause, until } from '../support/wait';
 
-// require() of the node files Node-RED loads; untyped, handed straight to the helper.
-const NODE_FILES = ['bacnet-bbmd', 'fd-broadcast', 'fd-status', 'fd-receive', 'fd-send'].map((t) => require(`../../nodes/${t}.js`));
-const coreNodes = path.dirname(require.resolve('@node-red/nodes/package.json', { paths: [path.dirname(require.resolve('node-red/package.json'))] }));
-const catchNode = require(path.join(coreNodes, 'core/common/25-catch.js'));
-const NODES = [...NODE_FILES, catchNode];
+const NODES = [...packageNodes('bacnet-bbmd', 'fd-broadcast', 'fd-status', 'fd-receive', 'fd-send'), catchNode()];
 
 helper.init(require.resolve('node-red'));
 
-const LOOPBACK = '127.0.0.1';
-type Msg = Record<string, unknown> & { payload?: unknown; topic?: unknown; error?: { message: string } };
-type FlowNode = Parameters<typeof helper.load>[1][number];
 
-async function until(check: () => boolean, ms = 3000, what = 'condition'): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
-const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-function collect(id: string): Msg[] {
-  const got: Msg[] = [];
-  const node = helper.getNode(id);
-  assert.ok(node, `no node ${id}`);
-  node.on('input', (msg: Msg) => got.push(msg));
-  return got;
-}
 
-function lastError(id: string): Error & { key?: string; detail?: string } {
-  const calls = (helper.getNode(id) as unknown as { error: { args: unknown[][] } }).error.args;
-  assert.ok(calls.length > 0, `no error on ${id}`);
-  return calls[calls.length - 1][0] as Error & { key?: string; detail?: string };
-}
 
 /** A plain UDP socket on 127.0.0.1, for a second foreign device or a misbehaving sender. */
 async function rawSocket(): Promise<dgram.Socket & { port: number }> {
