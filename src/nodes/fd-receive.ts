@@ -71,7 +71,11 @@ export default function register(RED: NodeAPI): void {
     const duplicates = settings.dedup ? new DuplicateFilter(() => performance.now()) : null;
     let stopReceiving: (() => void) | null = null;
     const { config } = attachToBbmd(RED, node, def.bbmd, undefined, () => stopReceiving?.());
-    if (!config) return;
+    if (!config) {
+      // No input to fail on later: say it once, at deploy.
+      node.error(nodeError(RED, 'fd-receive.errors.no-config').message);
+      return;
+    }
     stopReceiving = config.addReceiver((received) => {
       if (!passesFilter(received, settings.filter)) return;
       if (duplicates?.isDuplicate(received)) return;

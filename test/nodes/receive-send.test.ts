@@ -35,11 +35,11 @@ function closeSocket(socket: dgram.Socket): Promise<void> {
   return new Promise((resolve) => socket.close(() => resolve()));
 }
 
-/** ReadProperty(device, Object_Name) with invoke ID `invokeId`, as a confirmed-request NPDU. */
-function readObjectName(deviceInstance: number, invokeId: number): Buffer {
+/** ReadProperty(device, Object_Name) with invoke ID `invokeId`, as a confirmed-request NPDU (to `route` when behind a router). */
+function readObjectName(deviceInstance: number, invokeId: number, route?: { dnet: number; dadr: string }): Buffer {
   const objectId = ((8 << 22) | deviceInstance) >>> 0;
   return encodeNpdu(
-    { expectingReply: true },
+    { expectingReply: true, ...route },
     Buffer.from([0x00, 0x05, invokeId, 0x0c, 0x0c, objectId >>> 24, (objectId >>> 16) & 0xff, (objectId >>> 8) & 0xff, objectId & 0xff, 0x19, 77]),
   );
 }
@@ -165,6 +165,30 @@ describe('fd-receive and fd-send (test helper, emulated site on 127.0.0.1)', fun
     helper.getNode('tx')?.receive({ payload: readObjectName(device.deviceInstance, 8), destination: `localhost:${device.address?.port}` } as never);
     await until(() => got.length === 2, 2000, 'the second answer');
     assert.equal((got[1].apdu as { invokeId: number }).invokeId, 8);
+  });
+
+  it('a device behind a router answers a request addressed to its network and MAC, with SNET/SADR in the answer', async () => {
+    const { got } = await load({ filter: 'all' });
+    const routed = site.devices.find((d) => d.network !== null);
+    assert.ok(routed);
+    const to = `${LOOPBACK}:${routed.address?.port}`;
+    // Without DNET/DADR the request is not for it: no answer.
+    helper.getNode('tx')?.receive({ payload: readObjectName(routed.deviceInstance, 20), destination: to } as never);
+    await pause(200);
+    assert.equal(got.length, 0);
+    helper.getNode('tx')?.receive({ payload: readObjectName(routed.deviceInstance, 21, { dnet: 5, dadr: '0a' }), destination: to } as never);
+    await until(() => got.length === 1, 2000, 'the answer');
+    assert.deepEqual(got[0].source, { address: LOOPBACK, port: routed.address?.port, network: 5, mac: '0a' });
+    assert.deepEqual(got[0].apdu, { type: 'Complex-ACK', service: 'Read-Property', invokeId: 21 });
+    assert.ok((got[0].payload as Buffer).includes(Buffer.from(`Fake device ${routed.deviceInstance}`)));
+  });
+
+  it('fd-receive without a config node reports it at deploy', async () => {
+    await helper.load(NODES, [
+      { id: 'tab', type: 'tab', label: 'test' },
+      { id: 'rx', type: 'fd-receive', z: 'tab', bbmd: '', wires: [[]] },
+    ]);
+    assert.match(String(lastError('rx')), /fd-receive\.errors\.no-config/);
   });
 
   it('fd-send works while the registration is down (unicast needs no BBMD)', async () => {

@@ -367,6 +367,12 @@ export class FakeDevice extends EventEmitter {
     }
   }
 
+  /** Is a confirmed request with this NPDU header for this device: no DNET when local, its network and MAC when routed? */
+  private addressedToMe(npdu: NpduHeader): boolean {
+    if (this.network === null) return npdu.dnet === null;
+    return npdu.dnet === this.network && npdu.dadr === this.mac;
+  }
+
   /** Does a Who-Is with this NPDU header reach this device's network? */
   private reaches(npdu: NpduHeader): boolean {
     if (npdu.dnet === null) return this.network === null;
@@ -404,6 +410,8 @@ export class FakeDevice extends EventEmitter {
    * Device comes back as a Complex-ACK; anything else as an Error.
    */
   private onReadProperty(ctx: ApduContext): void {
+    // A request must be addressed to this device's network (or to none, for a local one).
+    if (!this.addressedToMe(ctx.npdu)) return;
     const apdu = ctx.apdu;
     const invokeId = apdu[2];
     if (apdu.length < 11 || apdu[4] !== 0x0c || (apdu[9] !== 0x19 && apdu[9] !== 0x1a)) {
