@@ -228,6 +228,33 @@ describe('ForeignDeviceManager', () => {
       assert.equal(fresh.manager.snapshot().lastResult?.name, 'Unknown-0x0099');
     });
 
+    it('only a result for a Register changes the registration: NAKs of other requests are recorded, nothing more', async () => {
+      const r = rig();
+      await registered(r);
+      for (const [code, name] of [
+        [0x10, 'Write-Broadcast-Distribution-Table-NAK'],
+        [0x20, 'Read-Broadcast-Distribution-Table-NAK'],
+        [0x40, 'Read-Foreign-Device-Table-NAK'],
+        [0x50, 'Delete-Foreign-Device-Table-Entry-NAK'],
+      ] as const) {
+        r.bbmd.result(code);
+        assert.deepEqual(r.manager.snapshot().lastResult, { code, name });
+        assert.equal(r.manager.currentState, 'registered', name);
+      }
+      // A Register NAK with no Register outstanding (late, duplicated) changes nothing either.
+      r.bbmd.result(0x30);
+      assert.equal(r.manager.currentState, 'registered');
+      assert.equal(r.events.length, 2, 'no event for any of them');
+      // And a stray 0000 while unreachable (nothing outstanding after a send error) does not register us.
+      const u = rig();
+      u.bbmd.sendError = Object.assign(new Error('send ENETUNREACH'), { code: 'ENETUNREACH' });
+      u.manager.start();
+      await u.clock.advance(0);
+      assert.equal(u.manager.currentState, 'unreachable');
+      u.bbmd.result(0);
+      assert.equal(u.manager.currentState, 'unreachable');
+    });
+
     it('ignores and counts results from any other address or port', async () => {
       const r = rig();
       r.bbmd.register = 'silent';
