@@ -4,6 +4,7 @@
  * that users type. Pure: no I/O, no name resolution.
  */
 import { DecodeError } from './decode-error';
+import { describeValue } from './describe-value';
 
 /** A B/IPv4 address: dotted-quad IPv4 text and a UDP port. */
 export interface BipAddress {
@@ -100,7 +101,7 @@ export interface HostPort {
 export function parseHostPort(text: string, defaultPort: number = BACNET_PORT): HostPort {
   const parsed = splitHostPort(text, defaultPort);
   if (!isHostname(parsed.host)) {
-    throw new TypeError(`bad host in ${JSON.stringify(text)}: expected an IPv4 address or a host name`);
+    throw new TypeError(`bad host in ${describeValue(text)}: expected an IPv4 address or a host name`);
   }
   return parsed;
 }
@@ -116,7 +117,7 @@ function splitHostPort(text: string, defaultPort: number): HostPort {
     host = trimmed.slice(0, colon);
     const portText = trimmed.slice(colon + 1);
     if (!/^[1-9]\d{0,4}$/.test(portText) || !isPort(Number(portText))) {
-      throw new TypeError(`bad port in ${JSON.stringify(text)}: expected a number 1..65535 after the colon`);
+      throw new TypeError(`bad port in ${describeValue(text)}: expected a number 1..65535 after the colon`);
     }
     port = Number(portText);
   }
@@ -129,6 +130,6 @@ function splitHostPort(text: string, defaultPort: number): HostPort {
  */
 export function parseBipAddress(text: string, defaultPort: number = BACNET_PORT): BipAddress {
   const { host, port } = splitHostPort(text, defaultPort);
-  if (!isIPv4(host)) throw new TypeError(`bad address ${JSON.stringify(text)}: expected "a.b.c.d" or "a.b.c.d:port"`);
+  if (!isIPv4(host)) throw new TypeError(`bad address ${describeValue(text)}: expected "a.b.c.d" or "a.b.c.d:port"`);
   return { address: host, port };
 }

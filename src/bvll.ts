@@ -258,7 +258,9 @@ export function encodeNpduFrame(
 ): Buffer {
   checkNpdu(npdu);
   const out = header(fn, BVLL_HEADER_LENGTH + npdu.length);
-  out.set(npdu, BVLL_HEADER_LENGTH);
+  // This runs once per broadcast: a plain loop copies a typical (short) NPDU faster than set().
+  if (npdu.length <= 64) for (let i = 0; i < npdu.length; i++) out[BVLL_HEADER_LENGTH + i] = npdu[i];
+  else out.set(npdu, BVLL_HEADER_LENGTH);
   return out;
 }
 
@@ -267,7 +269,9 @@ function header(fn: number, length: number): Buffer {
   const out = Buffer.allocUnsafe(length);
   out[0] = BVLL_TYPE_BIPV4;
   out[1] = fn;
-  out.writeUInt16BE(length, 2);
+  // Big-endian length; `length` is checked above, so writeUInt16BE()'s own checks are not needed.
+  out[2] = length >>> 8;
+  out[3] = length & 0xff;
   return out;
 }
 

@@ -23,6 +23,7 @@ import {
   resultCodeName,
 } from './bvll';
 import { Clock, TimerHandle } from './clock';
+import { describeValue } from './describe-value';
 
 export type RegistrationState = 'stopped' | 'registering' | 'registered' | 'rejected' | 'unreachable';
 
@@ -30,6 +31,12 @@ export type RegistrationState = 'stopped' | 'registering' | 'registered' | 'reje
 export interface FdTransport {
   /** Sends one datagram; rejects with the socket's error. */
   send(frame: Uint8Array, to: BipAddress): Promise<void>;
+  /**
+   * Optional: send() without a promise, for the per-message broadcast path. Calls
+   * `callback` once, never synchronously, when the datagram has left or failed.
+   * Transports without it get send().
+   */
+  sendNow?(frame: Uint8Array, to: BipAddress, callback: (err: Error | null) => void): void;
   /** The bound local address (may be 0.0.0.0). */
   boundAddress(): BipAddress;
   /** The local address of the route to `to`, with the bound port: what a peer sees when there is no NAT. */
@@ -145,7 +152,7 @@ export function emptyCounters(): FdCounters {
 /** Checks a TTL and returns it; throws a RangeError/TypeError that says what is accepted. */
 export function validateTtl(ttl: unknown): number {
   if (typeof ttl !== 'number' || Number.isNaN(ttl)) {
-    throw new TypeError(`TTL must be a number of seconds (an integer 1..65535), got ${describe(ttl)}`);
+    throw new TypeError(`TTL must be a number of seconds (an integer 1..65535), got ${describeValue(ttl)}`);
   }
   if (!Number.isInteger(ttl) || ttl < 1 || ttl > 65535) {
     throw new RangeError(`TTL must be an integer 1..65535 seconds, got ${ttl}`);
@@ -192,6 +199,8 @@ export class ForeignDeviceManager extends EventEmitter {
   /** Bumped by start() and stop(): an async step that finds it changed abandons its work. */
   private generation = 0;
   private bbmdAddress: string | null = null;
+  /** Where broadcasts go (see broadcastTarget()); never mutated, replaced when the address changes. */
+  private target: BipAddress | null = null;
   private localSeen: BipAddress | null = null;
   private grantedTtl: number | null = null;
   private lastResult: { code: number; name: string } | null = null;
@@ -221,7 +230,7 @@ export class ForeignDeviceManager extends EventEmitter {
     if (typeof options.bbmd?.host !== 'string' || options.bbmd.host.length === 0) {
       throw new TypeError('BBMD host is required: an IPv4 address or a host name');
     }
-    if (!isPort(options.bbmd.port)) throw new RangeError(`BBMD port must be an integer 1..65535, got ${describe(options.bbmd.port)}`);
+    if (!isPort(options.bbmd.port)) throw new RangeError(`BBMD port must be an integer 1..65535, got ${describeValue(options.bbmd.port)}`);
     this.bbmd = { host: options.bbmd.host, port: options.bbmd.port };
     this.ttl = options.ttl;
     this.clock = options.clock;
@@ -333,6 +342,24 @@ export class ForeignDeviceManager extends EventEmitter {
     }
     this.counters.broadcastsFailed++;
     return Promise.reject(this.notRegisteredError());
+  }
+
+  /**
+   * broadcast() without a promise, for callers that broadcast per message (fd-broadcast):
+   * when registered, sends `frame`, a whole Distribute-Broadcast-To-Network frame (as
+   * encodeNpduFrame() builds it; a fixed one may be built once and sent many times),
+   * and calls `callback` once, never synchronously, when it has left or failed; returns
+   * true. In any other state it does nothing and returns false: the caller then uses
+   * broadcast(), which queues or refuses as the contract says.
+   * @throws TypeError when `frame` is not a DBTN frame (a caller's bug).
+   */
+  broadcastFrameNow(frame: Buffer, callback: (err: ForeignDeviceError | null) => void): boolean {
+    if (frame.length < 5 || frame[0] !== 0x81 || frame[1] !== BvlcFunction.DistributeBroadcastToNetwork || ((frame[2] << 8) | frame[3]) !== frame.length) {
+      throw new TypeError('broadcastFrameNow() takes a whole Distribute-Broadcast-To-Network frame (see encodeNpduFrame)');
+    }
+    if (this.state !== 'registered') return false;
+    this.sendBroadcastNow(frame, callback);
+    return true;
   }
 
   /**
@@ -668,16 +695,33 @@ export class ForeignDeviceManager extends EventEmitter {
   // ---- broadcasts -----------------------------------------------------------
 
   private sendBroadcast(frame: Buffer): Promise<void> {
-    const address = this.bbmdAddress as string;
-    return this.transport.send(frame, { address, port: this.bbmd.port }).then(
-      () => {
-        this.counters.broadcastsSent++;
-      },
-      (err: unknown) => {
+    return new Promise<void>((resolve, reject) => this.sendBroadcastNow(frame, (err) => (err ? reject(err) : resolve())));
+  }
+
+  /** Sends a DBTN frame to the BBMD and counts it; `callback` gets the error a caller sees. */
+  private sendBroadcastNow(frame: Buffer, callback: (err: ForeignDeviceError | null) => void): void {
+    const onSent = (err: Error | null): void => {
+      if (err) {
         this.counters.broadcastsFailed++;
-        throw new ForeignDeviceError('ESEND', `cannot send the broadcast to BBMD ${this.describeBbmd()}: ${(err as Error).message}`);
-      },
-    );
+        callback(new ForeignDeviceError('ESEND', `cannot send the broadcast to BBMD ${this.describeBbmd()}: ${err.message}`));
+      } else {
+        this.counters.broadcastsSent++;
+        callback(null);
+      }
+    };
+    const to = this.broadcastTarget();
+    // The callback form spares the broadcast path a promise (and its microtasks) per message.
+    if (this.transport.sendNow) this.transport.sendNow(frame, to, onSent);
+    else this.transport.send(frame, to).then(() => onSent(null), (err: unknown) => onSent(err instanceof Error ? err : new Error(String(err))));
+  }
+
+  /** The BBMD as last resolved, as a send destination: one object per resolved address, not one per broadcast. */
+  private broadcastTarget(): BipAddress {
+    const address = this.bbmdAddress as string;
+    if (this.target === null || this.target.address !== address || this.target.port !== this.bbmd.port) {
+      this.target = { address, port: this.bbmd.port };
+    }
+    return this.target;
   }
 
   private flushQueue(): void {
@@ -715,6 +759,9 @@ export class ForeignDeviceManager extends EventEmitter {
 
   private async doStop(): Promise<void> {
     const wasRegistered = this.state === 'registered';
+    // A Register still waiting for its answer may already have been accepted: the BBMD
+    // would keep that entry for TTL + grace (a redeploy a moment after start, say).
+    const registerInFlight = this.pendingRegister !== null && this.responseTimer !== null;
     this.running = false;
     this.generation++;
     const generation = this.generation;
@@ -724,14 +771,15 @@ export class ForeignDeviceManager extends EventEmitter {
     this.nextAttempt = null;
     this.pendingRegister = null;
     this.failQueue(`broadcast dropped: the registration with BBMD ${this.describeBbmd()} is stopping`);
-    const deregister = this.deregister === 'always' || (this.deregister && wasRegistered);
+    const deregister = this.deregister === 'always' || (this.deregister && (wasRegistered || registerInFlight));
     if (deregister && this.bbmdAddress !== null) {
       const deadline = this.clock.monotonic() + STOP_BOUND_MS;
       let bound: TimerHandle | null = null;
       const timeout = new Promise<void>((resolve) => {
         bound = this.clock.setTimeout(resolve, STOP_BOUND_MS);
       });
-      await Promise.race([this.sendDelete(deadline), timeout]);
+      // For an unanswered Register only the Delete is sent: a stop during an outage is not held up.
+      await Promise.race([this.sendDelete(deadline, wasRegistered || this.deregister === 'always'), timeout]);
       if (bound !== null) this.clock.clearTimeout(bound);
       this.pendingDelete = null;
     }
@@ -740,12 +788,18 @@ export class ForeignDeviceManager extends EventEmitter {
     this.setState('stopped', null);
   }
 
-  private async sendDelete(deadline: number): Promise<void> {
+  private async sendDelete(deadline: number, waitForAnswer: boolean): Promise<void> {
     let own: BipAddress;
     try {
       own = await this.ownAddress();
     } catch (err) {
       this.log?.warn(`cannot deregister from BBMD ${this.describeBbmd()}: ${(err as Error).message}`);
+      return;
+    }
+    if (!waitForAnswer) {
+      await this.transport.send(encodeDeleteFdtEntry(own), { address: this.bbmdAddress as string, port: this.bbmd.port }).catch((err: Error) => {
+        this.log?.warn(`cannot send Delete-FDT-Entry to BBMD ${this.describeBbmd()}: ${err.message}`);
+      });
       return;
     }
     const answered = new Promise<void>((resolve) => {
@@ -804,8 +858,3 @@ export class ForeignDeviceManager extends EventEmitter {
   }
 }
 
-function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'number') return String(value);
-  return value === null ? 'null' : typeof value;
-}

@@ -5,7 +5,8 @@
  * and what is accepted.
  */
 import { MAX_NPDU_LENGTH } from './bvll';
-import { NPDU_VERSION } from './npdu';
+import { DecodeError } from './decode-error';
+import { NPDU_VERSION, decodeNpdu } from './npdu';
 
 export const ACCEPTED_NPDU_FORMS =
   'a Buffer, a Uint8Array, an array of byte values (0..255) or a hex string such as "01 20 ff ff 00 ff 10 08"';
@@ -28,6 +29,13 @@ export function parseNpduPayload(value: unknown): Buffer {
     throw new PayloadError(
       `the NPDU starts with 0x${bytes[0].toString(16).padStart(2, '0')}, not the BACnet NPDU version 0x01 (send the NPDU, not a whole BVLL frame or a bare APDU)`,
     );
+  }
+  // A header cut short (a routed NPDU missing its DADR, say) would go out as a broadcast every receiver drops.
+  try {
+    decodeNpdu(bytes);
+  } catch (err) {
+    if (!(err instanceof DecodeError)) throw err;
+    throw new PayloadError(`the NPDU header is not complete: ${err.message}`);
   }
   return bytes;
 }
@@ -57,7 +65,7 @@ function fromArray(values: unknown[]): Buffer {
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 255) {
-      throw new PayloadError(`element ${i} of the byte array is ${JSON.stringify(v) ?? String(v)}, not a byte (an integer 0..255)`);
+      throw new PayloadError(`element ${i} of the byte array is ${describeElement(v)}, not a byte (an integer 0..255)`);
     }
     out[i] = v;
   }
@@ -73,4 +81,12 @@ function fromHex(text: string): Buffer {
   if (bad) throw new PayloadError(`the hex string has ${JSON.stringify(bad[0])}, which is not a hex digit; expected ${ACCEPTED_NPDU_FORMS}`);
   if (compact.length % 2 !== 0) throw new PayloadError(`the hex string has an odd number of digits (${compact.length}); write two digits per octet`);
   return Buffer.from(compact, 'hex');
+}
+
+/** A bad array element, readably: JSON.stringify throws on a BigInt and would echo a huge string whole. */
+function describeElement(v: unknown): string {
+  if (typeof v === 'bigint') return `${v}n`;
+  if (typeof v === 'string' && v.length > 32) return `${JSON.stringify(v.slice(0, 32))}… (${v.length} characters)`;
+  if (typeof v === 'object' && v !== null) return Array.isArray(v) ? 'an array' : 'an object';
+  return JSON.stringify(v) ?? String(v);
 }

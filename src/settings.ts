@@ -4,6 +4,7 @@
  * SettingsError naming the field, what it holds and what is accepted.
  */
 import { BACNET_PORT, BipAddress, HostPort, isHostname, isIPv4, parseBipAddress } from './address';
+import { describeValue as describe } from './describe-value';
 import { LocalEndpointConfig, DEFAULT_RECV_BUFFER_SIZE } from './udp-endpoint';
 
 export const DEFAULT_TTL = 60;
@@ -40,22 +41,22 @@ export interface BbmdSettings {
 
 /** Checks every field; throws SettingsError for the first bad one. */
 export function parseBbmdSettings(fields: BbmdFields): BbmdSettings {
-  const host = text(fields.host);
+  const host = text(fields.host, 'host', 'BBMD host', 'an IPv4 address or a host name');
   if (host === '') throw new SettingsError('host', 'BBMD host is required: an IPv4 address or a host name');
   if (!isIPv4(host) && !isHostname(host)) {
-    throw new SettingsError('host', `BBMD host ${JSON.stringify(host)} is neither an IPv4 address nor a host name`);
+    throw new SettingsError('host', `BBMD host ${describe(host)} is neither an IPv4 address nor a host name`);
   }
-  const localAddress = text(fields.localAddress) || '0.0.0.0';
+  const localAddress = text(fields.localAddress, 'localAddress', 'local address', 'an IPv4 address (0.0.0.0 = every interface)') || '0.0.0.0';
   if (!isIPv4(localAddress)) {
-    throw new SettingsError('localAddress', `local address ${JSON.stringify(localAddress)} is not an IPv4 address (0.0.0.0 = every interface)`);
+    throw new SettingsError('localAddress', `local address ${describe(localAddress)} is not an IPv4 address (0.0.0.0 = every interface)`);
   }
-  const publicText = text(fields.publicAddress);
+  const publicText = text(fields.publicAddress, 'publicAddress', 'public address', '"a.b.c.d" or "a.b.c.d:port", or empty');
   let publicAddress: BipAddress | null = null;
   if (publicText !== '') {
     try {
       publicAddress = parseBipAddress(publicText, BACNET_PORT);
     } catch {
-      throw new SettingsError('publicAddress', `public address ${JSON.stringify(publicText)} must be "a.b.c.d" or "a.b.c.d:port"`);
+      throw new SettingsError('publicAddress', `public address ${describe(publicText)} must be "a.b.c.d" or "a.b.c.d:port"`);
     }
   }
   return {
@@ -94,15 +95,11 @@ function boolean(value: unknown, field: string, fallback: boolean): boolean {
   throw new SettingsError(field, `${field} must be true or false, got ${describe(value)}`);
 }
 
-function text(value: unknown): string {
+/** A text field; `label` and `accepted` name it in the error (the field name alone would not say which). */
+function text(value: unknown, field: string, label: string, accepted: string): string {
   if (value === undefined || value === null) return '';
   if (typeof value === 'string') return value.trim();
   if (typeof value === 'number') return String(value);
-  throw new SettingsError('value', `expected text, got ${describe(value)}`);
+  throw new SettingsError(field, `${label} must be text: ${accepted}, got ${describe(value)}`);
 }
 
-function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'number') return String(value);
-  return value === null ? 'null' : typeof value;
-}

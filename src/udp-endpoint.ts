@@ -15,7 +15,7 @@
 import * as dgram from 'node:dgram';
 import * as dns from 'node:dns';
 import { BipAddress, HostPort, formatBipAddress, isIPv4, isPort } from './address';
-import { BvlcFunction, BvllFrame, bvlcFunctionName, decodeBvll } from './bvll';
+import { BVLL_TYPE_BIPV4, BvlcFunction, BvllFrame, FORWARDED_HEADER_LENGTH, MAX_NPDU_LENGTH, bvlcFunctionName, decodeBvll } from './bvll';
 import { Clock, systemClock } from './clock';
 import { DecodeError } from './decode-error';
 import { FdLogger, ForeignDeviceManager, Resolver, validateTtl } from './foreign-device';
@@ -125,6 +125,9 @@ export class UdpEndpoint {
   private rebindTimer: NodeJS.Timeout | null = null;
   private readonly registrations = new Map<string, SharedRegistration>();
   private readonly log: FdLogger | undefined;
+  /** originOf(): the last originating address seen per last octet, as a number and as text. */
+  private readonly originIps = new Uint32Array(256);
+  private readonly originTexts: (string | undefined)[] = new Array<string | undefined>(256).fill(undefined);
 
   constructor(config: LocalEndpointConfig, log?: FdLogger) {
     validateLocalEndpoint(config);
@@ -169,6 +172,26 @@ export class UdpEndpoint {
         reject(err as Error);
       }
     });
+  }
+
+  /**
+   * send() without a promise (FdTransport.sendNow): the broadcast path sends one
+   * datagram per flow message, and a promise per datagram is most of what the
+   * package adds to dgram's own cost there. `callback` runs once, never synchronously.
+   */
+  sendNow(frame: Uint8Array, to: BipAddress, callback: (err: Error | null) => void): void {
+    const socket = this.socket;
+    if (socket === null) {
+      process.nextTick(callback, new EndpointError('ENOTOPEN', `UDP socket ${this.key} is not open`));
+      return;
+    }
+    try {
+      // dgram calls back (null, bytes) on success: `callback` itself, no wrapper per datagram.
+      socket.send(frame, to.port, to.address, callback);
+    } catch (err) {
+      // dgram throws synchronously when the socket was closed underneath us.
+      process.nextTick(callback, err as Error);
+    }
   }
 
   /**
@@ -221,6 +244,9 @@ export class UdpEndpoint {
 
   private bind(): Promise<void> {
     const socket = dgram.createSocket({ type: 'udp4', reuseAddr: false });
+    // After an unexpected close, bind the port we had (even when the config says
+    // "automatic"): the BBMD's FDT entry names it.
+    const port = this.bound?.port ?? this.config.port;
     return new Promise<void>((resolve, reject) => {
       const onBindError = (err: NodeJS.ErrnoException): void => {
         socket.removeAllListeners();
@@ -230,13 +256,11 @@ export class UdpEndpoint {
         } catch {
           // already closed by the failed bind
         }
-        reject(new EndpointError(err.code ?? 'EBIND', bindErrorMessage(err, this.config)));
+        // Name the port this bind tried, not the configured 0 ("automatic") of a rebind.
+        reject(new EndpointError(err.code ?? 'EBIND', bindErrorMessage(err, { ...this.config, port })));
       };
       // An 'error' listener before bind: a socket error with no listener takes Node-RED down.
       socket.once('error', onBindError);
-      // After an unexpected close, bind the port we had (even when the config says
-      // "automatic"): the BBMD's FDT entry names it.
-      const port = this.bound?.port ?? this.config.port;
       socket.bind({ address: this.config.address, port, exclusive: true }, () => {
         socket.off('error', onBindError);
         socket.on('error', (err) => this.log?.warn(`UDP socket ${this.key}: ${err.message}`));
@@ -340,6 +364,14 @@ export class UdpEndpoint {
   private onDatagram(data: Buffer, rinfo: dgram.RemoteInfo): void {
     this.received++;
     const from: BipAddress = { address: rinfo.address, port: rinfo.port };
+    // Most of what reaches a foreign device on a busy site is Forwarded-NPDUs: one that is
+    // exactly well formed is taken apart here, without decodeBvll()'s frame object and with
+    // the originating address's text reused (originOf). Anything else goes the general way,
+    // which decodes (or refuses) it just the same.
+    if (isWellFormedForwardedNpdu(data)) {
+      this.onForwardedNpdu(data.subarray(FORWARDED_HEADER_LENGTH), this.originOf(data), from);
+      return;
+    }
     let frame: BvllFrame;
     try {
       frame = decodeBvll(data);
@@ -355,18 +387,9 @@ export class UdpEndpoint {
       case BvlcFunction.ReadBdtAck:
         for (const shared of this.managersFor(from)) shared.manager.handleFrame(frame, from);
         return;
-      case BvlcFunction.ForwardedNpdu: {
-        const forwarders = this.bbmdRegistrations(from);
-        // A Forwarded-NPDU from an address that is none of our BBMDs is not a broadcast
-        // we asked for: it goes nowhere (and is counted), like any other spoofed frame.
-        if (forwarders.length === 0) {
-          for (const shared of this.registrations.values()) shared.manager.counters.spoofed++;
-          return;
-        }
-        const received = this.decodeNpdu(frame.npdu, frame.origin, from, 'Forwarded-NPDU', forwarders);
-        if (received) for (const shared of forwarders) deliver(shared, received);
+      case BvlcFunction.ForwardedNpdu:
+        this.onForwardedNpdu(frame.npdu, frame.origin, from);
         return;
-      }
       case BvlcFunction.OriginalUnicastNpdu:
       case BvlcFunction.OriginalBroadcastNpdu: {
         const everyone = [...this.registrations.values()];
@@ -379,6 +402,36 @@ export class UdpEndpoint {
         // Secure-BVLL mean nothing to a foreign device: dropped.
         return;
     }
+  }
+
+  private onForwardedNpdu(npdu: Buffer, origin: BipAddress, from: BipAddress): void {
+    const forwarders = this.bbmdRegistrations(from);
+    // A Forwarded-NPDU from an address that is none of our BBMDs is not a broadcast
+    // we asked for: it goes nowhere (and is counted), like any other spoofed frame.
+    if (forwarders.length === 0) {
+      for (const shared of this.registrations.values()) shared.manager.counters.spoofed++;
+      return;
+    }
+    const received = this.decodeNpdu(npdu, origin, from, 'Forwarded-NPDU', forwarders);
+    if (received) for (const shared of forwarders) deliver(shared, received);
+  }
+
+  /**
+   * The originating B/IP address of a well-formed Forwarded-NPDU, as readBipAddress()
+   * gives it. Building the dotted text costs more than the rest of the framing, and the
+   * same devices send again and again: the text is kept per last octet and reused while
+   * the address is the same (strings are immutable, so sharing one is safe).
+   */
+  private originOf(data: Buffer): BipAddress {
+    const ip = ((data[4] << 24) | (data[5] << 16) | (data[6] << 8) | data[7]) >>> 0;
+    const slot = data[7];
+    let address = this.originTexts[slot];
+    if (address === undefined || this.originIps[slot] !== ip) {
+      address = `${data[4]}.${data[5]}.${data[6]}.${data[7]}`;
+      this.originTexts[slot] = address;
+      this.originIps[slot] = ip;
+    }
+    return { address, port: (data[8] << 8) | data[9] };
   }
 
   /** NPDU header, APDU and I-Am, decoded once for every receiver; malformed ones are counted for `audience` and dropped. */
@@ -404,6 +457,17 @@ export class UdpEndpoint {
     const own = this.bbmdRegistrations(from);
     return own.length > 0 ? own : this.registrations.values();
   }
+}
+
+/** Exactly what decodeBvll() accepts as a Forwarded-NPDU: B/IPv4, function 04, the length field right, 1..1497 octets of NPDU. */
+function isWellFormedForwardedNpdu(data: Buffer): boolean {
+  return (
+    data.length > FORWARDED_HEADER_LENGTH &&
+    data.length - FORWARDED_HEADER_LENGTH <= MAX_NPDU_LENGTH &&
+    data[0] === BVLL_TYPE_BIPV4 &&
+    data[1] === BvlcFunction.ForwardedNpdu &&
+    ((data[2] << 8) | data[3]) === data.length
+  );
 }
 
 function deliver(shared: SharedRegistration, received: ReceivedNpdu): void {

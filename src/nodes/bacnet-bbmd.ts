@@ -9,6 +9,7 @@ import { BbmdTestReport, testWithLiveRegistration, testWithTemporarySocket } fro
 import { FdSnapshot, ForeignDeviceManager, emptyCounters } from '../foreign-device';
 import { BbmdFields, BbmdSettings, parseBbmdSettings } from '../settings';
 import { NpduListener, ReceivedNpdu, RegistrationLease, acquireRegistration } from '../udp-endpoint';
+import { NodeError } from './flow-node';
 import type { BbmdConfigNode, RegistrationUser } from './registration-user';
 
 /** After a failed bind (port taken, address not up yet), try again this often while users remain. */
@@ -41,7 +42,9 @@ class BbmdRuntime implements BbmdConfigNode {
     try {
       this.settings = parseBbmdSettings(fields);
     } catch (err) {
-      this.fault = new Error(translate('bacnet-bbmd.errors.settings', { detail: (err as Error).message }));
+      const detail = (err as Error).message;
+      // Key and detail travel with the error, for programs and tests (the text is translated).
+      this.fault = new NodeError('bacnet-bbmd.errors.settings', translate('bacnet-bbmd.errors.settings', { detail }), detail);
       node.error(this.fault.message);
     }
     const host = typeof fields.host === 'string' ? fields.host : String(fields.host ?? '');
@@ -66,6 +69,15 @@ class BbmdRuntime implements BbmdConfigNode {
   async removeUser(user: RegistrationUser): Promise<void> {
     if (!this.users.delete(user)) return;
     if (this.users.size === 0) await this.release();
+  }
+
+  /**
+   * The registration as it stands, without waiting: the lease once the socket is
+   * bound, else null (binding, bind error, closed). For per-message fast paths;
+   * anything that must wait for the bind uses lease().
+   */
+  currentLease(): RegistrationLease | null {
+    return this.current;
   }
 
   lease(): Promise<RegistrationLease> {

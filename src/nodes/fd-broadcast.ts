@@ -6,6 +6,8 @@
  */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { MAX_DEVICE_INSTANCE, encodeGlobalWhoIs } from '../apdu';
+import { describeValue } from '../describe-value';
+import { BVLL_HEADER_LENGTH, BvlcFunction, encodeNpduFrame } from '../bvll';
 import { PayloadError, parseNpduPayload } from '../npdu-payload';
 import { RateLimiter } from '../rate-limiter';
 import { SettingsError, integer } from '../settings';
@@ -24,7 +26,7 @@ export const DEFAULT_MAX_RATE = 20;
 /** The node's own settings, checked once at deploy (not per message). */
 export function parseBroadcastSettings(def: BroadcastDef): { whoIs: Buffer | null; maxRate: number } {
   const mode = def.mode === undefined || def.mode === '' ? 'npdu' : def.mode;
-  if (mode !== 'npdu' && mode !== 'who-is') throw new SettingsError('mode', `mode must be "npdu" or "who-is", got ${JSON.stringify(mode)}`);
+  if (mode !== 'npdu' && mode !== 'who-is') throw new SettingsError('mode', `mode must be "npdu" or "who-is", got ${describeValue(mode)}`);
   const maxRate = integer(def.maxRate, 'maxRate', 'max rate (broadcasts per second, 0 = no limit)', 0, 100000, DEFAULT_MAX_RATE);
   if (mode === 'npdu') return { whoIs: null, maxRate };
   const low = optionalInstance(def.whoIsLow, 'whoIsLow', 'Who-Is low limit');
@@ -36,6 +38,40 @@ export function parseBroadcastSettings(def: BroadcastDef): { whoIs: Buffer | nul
     throw new SettingsError('whoIsLow', `Who-Is low limit ${low} is above the high limit ${high}`);
   }
   return { whoIs: encodeGlobalWhoIs(low === null || high === null ? undefined : { low, high }), maxRate };
+}
+
+/** Spare frames kept per NPDU length: more than a loop turn's worth of broadcasts in flight at once. */
+const SPARE_FRAMES_PER_LENGTH = 256;
+/** Octets of spare frames kept in all. */
+const SPARE_FRAME_OCTETS = 256 * 1024;
+
+/**
+ * DBTN frames for npdu mode, used again once the socket is done with them: a new
+ * frame per message is most of what npdu mode allocates (a Buffer object and pool
+ * space for a dozen octets). A frame only ever goes to dgram, never to the flow, and
+ * comes back from the send's callback, when dgram no longer reads it. A spare frame
+ * of an NPDU's length already holds the right header; only the NPDU is copied in.
+ */
+class DbtnFrames {
+  private readonly spare: (Buffer[] | undefined)[] = [];
+  private octets = 0;
+
+  take(npdu: Buffer): Buffer {
+    const frame = this.spare[npdu.length]?.pop();
+    if (frame === undefined) return encodeNpduFrame(BvlcFunction.DistributeBroadcastToNetwork, npdu);
+    this.octets -= frame.length;
+    if (npdu.length <= 64) for (let i = 0; i < npdu.length; i++) frame[BVLL_HEADER_LENGTH + i] = npdu[i];
+    else frame.set(npdu, BVLL_HEADER_LENGTH);
+    return frame;
+  }
+
+  give(frame: Buffer): void {
+    const length = frame.length - BVLL_HEADER_LENGTH;
+    const list = (this.spare[length] ??= []);
+    if (list.length >= SPARE_FRAMES_PER_LENGTH || this.octets + frame.length > SPARE_FRAME_OCTETS) return;
+    list.push(frame);
+    this.octets += frame.length;
+  }
 }
 
 function optionalInstance(value: unknown, field: string, label: string): number | null {
@@ -63,7 +99,11 @@ export default function register(RED: NodeAPI): void {
       return;
     }
     const limiter = new RateLimiter(settings.maxRate, () => performance.now());
-    const { config } = attachToBbmd(RED, node, def.bbmd);
+    const { config, currentLease } = attachToBbmd(RED, node, def.bbmd);
+    const whoIs = settings.whoIs;
+    // In who-is mode every message sends the same frame: encode it once, at deploy.
+    const whoIsFrame = whoIs ? encodeNpduFrame(BvlcFunction.DistributeBroadcastToNetwork, whoIs) : null;
+    const frames = whoIs ? null : new DbtnFrames();
 
     node.on('input', (msg, _send, done) => {
       if (!config) {
@@ -71,8 +111,8 @@ export default function register(RED: NodeAPI): void {
         return;
       }
       let npdu: Buffer;
-      if (settings.whoIs) {
-        npdu = settings.whoIs;
+      if (whoIs) {
+        npdu = whoIs;
       } else {
         try {
           npdu = parseNpduPayload(msg.payload);
@@ -86,6 +126,20 @@ export default function register(RED: NodeAPI): void {
         done(nodeError(RED, 'fd-broadcast.errors.rate', undefined, { rate: limiter.perSecond }));
         return;
       }
+      // Registered now (the usual case): send at once, done() from the socket's callback,
+      // no promise chain per message. parseNpduPayload() has checked what encodeNpduFrame()
+      // would refuse, so it cannot throw here.
+      const manager = currentLease()?.manager;
+      if (manager?.registered) {
+        const frame = whoIsFrame ?? (frames as DbtnFrames).take(npdu);
+        const sent = manager.broadcastFrameNow(frame, (err) => {
+          if (frame !== whoIsFrame) frames?.give(frame);
+          if (err) done(nodeError(RED, 'fd-broadcast.errors.not-sent', err.message));
+          else done();
+        });
+        if (sent) return;
+      }
+      // Binding, registering (the broadcast waits, bounded), or refused: the manager says which.
       config
         .lease()
         .then((lease) => lease.manager.broadcast(npdu))

@@ -5,7 +5,8 @@
  * service, and the I-Am fields for an I-Am. Optional filter and duplicate drop.
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
-import { DuplicateFilter } from '../duplicate-filter';
+import { describeValue } from '../describe-value';
+import { DEFAULT_DUPLICATE_WINDOW_MS, DuplicateFilter } from '../duplicate-filter';
 import { ReceivedNpdu, isBroadcast } from '../received';
 import { SettingsError } from '../settings';
 import { attachToBbmd, nodeError } from './flow-node';
@@ -21,11 +22,11 @@ export type ReceiveFilter = 'all' | 'broadcasts' | 'i-am';
 export function parseReceiveSettings(def: ReceiveDef): { filter: ReceiveFilter; dedup: boolean } {
   const filter = def.filter === undefined || def.filter === '' ? 'all' : def.filter;
   if (filter !== 'all' && filter !== 'broadcasts' && filter !== 'i-am') {
-    throw new SettingsError('filter', `filter must be "all", "broadcasts" or "i-am", got ${JSON.stringify(filter)}`);
+    throw new SettingsError('filter', `filter must be "all", "broadcasts" or "i-am", got ${describeValue(filter)}`);
   }
   const dedup = def.dedup === undefined || def.dedup === '' ? true : def.dedup;
   if (dedup !== true && dedup !== false && dedup !== 'true' && dedup !== 'false') {
-    throw new SettingsError('dedup', `dedup must be true or false, got ${JSON.stringify(dedup)}`);
+    throw new SettingsError('dedup', `dedup must be true or false, got ${describeValue(dedup)}`);
   }
   return { filter, dedup: dedup === true || dedup === 'true' };
 }
@@ -69,16 +70,36 @@ export default function register(RED: NodeAPI): void {
       return;
     }
     const duplicates = settings.dedup ? new DuplicateFilter(() => performance.now()) : null;
+    // While the duplicate table holds entries, forget the expired ones every window even
+    // when no NPDU comes to do it, so a burst's memory goes back once it is over.
+    let pruneTimer: NodeJS.Timeout | null = null;
+    const prune = (): void => {
+      pruneTimer = null;
+      duplicates?.prune();
+      if (duplicates && duplicates.size > 0) armPrune();
+    };
+    const armPrune = (): void => {
+      pruneTimer = setTimeout(prune, DEFAULT_DUPLICATE_WINDOW_MS);
+      pruneTimer.unref();
+    };
     let stopReceiving: (() => void) | null = null;
-    const { config } = attachToBbmd(RED, node, def.bbmd, undefined, () => stopReceiving?.());
+    const { config } = attachToBbmd(RED, node, def.bbmd, undefined, () => {
+      stopReceiving?.();
+      if (pruneTimer) clearTimeout(pruneTimer);
+      pruneTimer = null;
+    });
     if (!config) {
       // No input to fail on later: say it once, at deploy.
       node.error(nodeError(RED, 'fd-receive.errors.no-config').message);
       return;
     }
+    const filter = settings.filter;
     stopReceiving = config.addReceiver((received) => {
-      if (!passesFilter(received, settings.filter)) return;
-      if (duplicates?.isDuplicate(received)) return;
+      if (!passesFilter(received, filter)) return;
+      if (duplicates) {
+        if (duplicates.isDuplicate(received)) return;
+        if (pruneTimer === null) armPrune();
+      }
       node.send(receiveMessage(received));
     });
   }

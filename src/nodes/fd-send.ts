@@ -6,6 +6,7 @@
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { BACNET_PORT, BipAddress, isIPv4, isPort, parseHostPort } from '../address';
 import { BvlcFunction, encodeNpduFrame } from '../bvll';
+import { describeValue } from '../describe-value';
 import { PayloadError, parseNpduPayload } from '../npdu-payload';
 import { resolveIPv4 } from '../udp-endpoint';
 import { attachToBbmd, nodeError } from './flow-node';
@@ -31,7 +32,7 @@ export function parseDestination(value: unknown): { host: string; port: number }
       throw new DestinationError('msg.destination.address must be an IPv4 address or a host name');
     }
     const portValue = port === undefined || port === null || port === '' ? BACNET_PORT : typeof port === 'string' ? Number(port) : port;
-    if (!isPort(portValue)) throw new DestinationError(`msg.destination.port must be 1..65535, got ${JSON.stringify(port)}`);
+    if (!isPort(portValue)) throw new DestinationError(`msg.destination.port must be 1..65535, got ${describeValue(port)}`);
     return { ...parseHostPortChecked(address.trim()), port: portValue };
   }
   throw new DestinationError(
@@ -54,7 +55,7 @@ async function resolveDestination(destination: { host: string; port: number }): 
   try {
     return { address: await resolveIPv4(destination.host), port: destination.port };
   } catch (err) {
-    throw new DestinationError(`cannot resolve ${JSON.stringify(destination.host)}: ${(err as Error).message}`);
+    throw new DestinationError(`cannot resolve ${describeValue(destination.host)}: ${(err as Error).message}`);
   }
 }
 

@@ -5,6 +5,8 @@
  */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import type { FdSnapshot } from '../foreign-device';
+import { describeValue } from '../describe-value';
+import { SettingsError } from '../settings';
 import { attachToBbmd, nodeError } from './flow-node';
 
 interface StatusDef extends NodeDef {
@@ -12,11 +14,28 @@ interface StatusDef extends NodeDef {
   emitOnDeploy?: unknown;
 }
 
+/** emitOnDeploy: true, false, "true", "false", or empty/missing (true). */
+export function parseEmitOnDeploy(value: unknown): boolean {
+  if (value === undefined || value === null || value === '' || value === true || value === 'true') return true;
+  if (value === false || value === 'false') return false;
+  throw new SettingsError('emitOnDeploy', `emitOnDeploy must be true or false, got ${describeValue(value)}`);
+}
+
 export default function register(RED: NodeAPI): void {
   function FdStatusNode(this: Node, def: StatusDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
-    const emitOnDeploy = def.emitOnDeploy !== false && def.emitOnDeploy !== 'false';
+    let emitOnDeploy: boolean;
+    try {
+      emitOnDeploy = parseEmitOnDeploy(def.emitOnDeploy);
+    } catch (err) {
+      // A node whose settings are wrong says so, and does not start a registration.
+      const error = nodeError(RED, 'fd-status.errors.settings', (err as Error).message);
+      node.error(error.message);
+      node.status({ fill: 'red', shape: 'ring', text: RED._('fd-status.status.bad-settings') });
+      node.on('input', (_msg, _send, done) => done(error));
+      return;
+    }
     // The first snapshot is the one at deploy; every later one is a change.
     let first = true;
     const { config } = attachToBbmd(RED, node, def.bbmd, (snapshot: FdSnapshot) => {

@@ -5,12 +5,18 @@
  */
 import type { Node, NodeAPI } from 'node-red';
 import type { FdSnapshot } from '../foreign-device';
+import type { RegistrationLease } from '../udp-endpoint';
 import type { BbmdNode } from './bacnet-bbmd';
 import { BbmdConfigNode, statusFor } from './registration-user';
 
 export interface Attachment {
   /** The config node, or null when the flow node names none (its status says so). */
   config: BbmdConfigNode | null;
+  /**
+   * The config node's registration as it stands, without waiting (null while binding,
+   * after a bind error, or with no config node): for per-message fast paths.
+   */
+  currentLease(): RegistrationLease | null;
 }
 
 /**
@@ -26,7 +32,8 @@ export function attachToBbmd(
   onClose: () => void = () => undefined,
 ): Attachment {
   const configNode = typeof configId === 'string' && configId !== '' ? (RED.nodes.getNode(configId) as BbmdNode | null) : null;
-  const config = configNode?.bbmd ?? null;
+  const runtime = configNode?.bbmd ?? null;
+  const config: BbmdConfigNode | null = runtime;
   const user = {
     onSnapshot(snapshot: FdSnapshot): void {
       node.status(statusFor(snapshot, (key) => RED._(`bacnet-bbmd.${key}`)));
@@ -49,7 +56,7 @@ export function attachToBbmd(
       done();
     });
   });
-  return { config };
+  return { config, currentLease: runtime ? () => runtime.currentLease() : () => null };
 }
 
 /** An Error whose message is translated and that keeps the i18n key and detail for programs and tests. */

@@ -11,7 +11,7 @@ import { BvlcFunction } from '../../dist/bvll';
 import type { FdSnapshot } from '../../dist/foreign-device';
 import { openEndpoints } from '../../dist/udp-endpoint';
 import { BbmdEmulator } from '../support/bbmd-emulator';
-import { FlowNode, Msg, catchNode, collect, lastStatus, packageNodes } from '../support/red-helper';
+import { FlowNode, Msg, callsOf, catchNode, collect, lastError, lastStatus, packageNodes } from '../support/red-helper';
 import { LOOPBACK, freePort, until } from '../support/wait';
 
 const NODES = [...packageNodes('bacnet-bbmd', 'fd-broadcast', 'fd-status'), catchNode()];
@@ -182,8 +182,7 @@ describe('Node-RED nodes (test helper, emulator on 127.0.0.1)', function () {
         helper.getNode('bc')?.receive({ payload, _id: what } as never);
         await until(() => errors.length === 1);
         assert.match(String(errors[0].error?.message), /fd-broadcast\.errors\.bad-payload/);
-        const calls = (helper.getNode('bc') as unknown as { error: { args: unknown[][] } }).error.args;
-        const err = calls[calls.length - 1][0] as Error & { key?: string; detail?: string };
+        const err = lastError('bc');
         assert.equal(err.key, 'fd-broadcast.errors.bad-payload');
         assert.match(String(err.detail), detail);
         await new Promise((r) => setTimeout(r, 50));
@@ -210,7 +209,7 @@ describe('Node-RED nodes (test helper, emulator on 127.0.0.1)', function () {
       helper.getNode('bc')?.receive({ payload: 1 } as never);
       await until(() => errors.length === 1);
       assert.match(String(errors[0].error?.message), /fd-broadcast\.errors\.settings/);
-      const err = (helper.getNode('bc') as unknown as { error: { args: unknown[][] } }).error.args[0][0];
+      const err = callsOf('bc', 'error')[0][0];
       assert.match(String(err), /fd-broadcast\.errors\.settings/);
     });
 
@@ -222,8 +221,7 @@ describe('Node-RED nodes (test helper, emulator on 127.0.0.1)', function () {
       await until(() => out.some((m) => m.topic === 'rejected'));
       helper.getNode('bc')?.receive({ payload: '0120ffff00ff1008' } as never);
       await until(() => errors.length === 1);
-      const calls = (helper.getNode('bc') as unknown as { error: { args: unknown[][] } }).error.args;
-      const err = calls[calls.length - 1][0] as Error & { key?: string; detail?: string };
+      const err = lastError('bc');
       assert.equal(err.key, 'fd-broadcast.errors.not-sent');
       assert.match(String(err.detail), new RegExp(`not registered with BBMD 127\\.0\\.0\\.1:${bbmdPort} \\(state rejected, last result Register-Foreign-Device-NAK\\)`));
       assert.deepEqual(dbtns(), []);
@@ -373,7 +371,7 @@ describe('Node-RED nodes (test helper, emulator on 127.0.0.1)', function () {
       const s = out[0].payload as FdSnapshot;
       assert.match(String(s.error), new RegExp(`cannot bind UDP 127\\.0\\.0\\.1:${port}: the port is already in use .*Choose another local port`));
       assert.deepEqual(lastStatus('status'), { fill: 'red', shape: 'dot', text: 'bacnet-bbmd.status.unreachable' });
-      const errors = (helper.getNode('cfg') as unknown as { error: { args: unknown[][] } }).error.args.map((a) => String(a[0]));
+      const errors = callsOf('cfg', 'error').map((a) => String(a[0]));
       assert.ok(errors.some((e) => /already in use/.test(e)), errors.join('\n'));
     } finally {
       await new Promise<void>((resolve) => squatter.close(() => resolve()));

@@ -32,16 +32,29 @@ export function collect(id: string): Msg[] {
   return got;
 }
 
+type SpiedMethod = { getCalls(): { thisValue: unknown; args: unknown[] }[] };
+
+/**
+ * The arguments of every call node `id` made to one of its methods. The helper spies
+ * on Node.prototype, so a spy's own `args` hold the calls of every node: filter by
+ * the calling node.
+ */
+export function callsOf(id: string, method: 'error' | 'status' | 'warn' | 'log' | 'send'): unknown[][] {
+  const node = helper.getNode(id);
+  assert.ok(node, `no node ${id}`);
+  const spy = (node as unknown as Record<string, SpiedMethod>)[method];
+  return spy.getCalls().filter((call) => call.thisValue === node).map((call) => call.args);
+}
+
 /** The last error node `id` reported (through done(err) or node.error), with the i18n key and detail. */
 export function lastError(id: string): Error & { key?: string; detail?: string } {
-  const calls = (helper.getNode(id) as unknown as { error: { args: unknown[][] } }).error.args;
+  const calls = callsOf(id, 'error');
   assert.ok(calls.length > 0, `no error on ${id}`);
   return calls[calls.length - 1][0] as Error & { key?: string; detail?: string };
 }
 
 /** The last status node `id` showed. */
 export function lastStatus(id: string): { fill?: string; shape?: string; text?: string } | undefined {
-  const node = helper.getNode(id) as unknown as { status: { args: unknown[][] } } | null;
-  const args = node?.status.args;
-  return args && args.length > 0 ? (args[args.length - 1][0] as { fill?: string; shape?: string; text?: string }) : undefined;
+  const calls = callsOf(id, 'status');
+  return calls.length > 0 ? (calls[calls.length - 1][0] as { fill?: string; shape?: string; text?: string }) : undefined;
 }

@@ -13,9 +13,14 @@ import { DecodeError } from '../../dist/decode-error';
 import { NetworkMessage, NpduHeader, NpduOptions, decodeNpdu, encodeNpdu } from '../../dist/npdu';
 
 const SEED = 0x0bac0fd;
+/**
+ * Runs per property are multiplied by this: 1 in `npm test`; the long reliability run
+ * (`npm run test:reliability -- --long`, RELIABILITY_LONG=1) uses 20, or CODEC_PROPERTY_SCALE.
+ */
+const SCALE = Number(process.env.CODEC_PROPERTY_SCALE ?? (process.env.RELIABILITY_LONG === '1' ? 20 : 1));
 
 function run<Ts>(property: fc.IProperty<Ts>, numRuns: number): void {
-  fc.assert(property, { seed: SEED, numRuns });
+  fc.assert(property, { seed: SEED, numRuns: Math.max(1, Math.round(numRuns * SCALE)) });
 }
 
 /** Calls `fn`; a DecodeError gives `undefined`, any other exception propagates (and fails the property). */
@@ -244,7 +249,7 @@ function checkIAm(input: Uint8Array, offset?: number): void {
 // ---- Properties ---------------------------------------------------------------
 
 describe('codec properties', function () {
-  this.timeout(30000);
+  this.timeout(30000 * Math.max(1, SCALE));
 
   describe('decodeBvll(encodeBvll(x)) deep-equals x', () => {
     for (const [name, arbitrary] of Object.entries(FRAME_ARBITRARIES)) {

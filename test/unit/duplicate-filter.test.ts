@@ -1,0 +1,152 @@
+/**
+ * The duplicate filter keeps its contract (the same NPDU from the same origin
+ * within the window is a duplicate; the oldest entry goes when the table is
+ * full) now that it keeps its keys in typed arrays behind a hash: checked
+ * against a reference model (a Map of string keys, what the filter did before)
+ * on random traffic, on keys that share a hash, and at the edges.
+ */
+import assert from 'node:assert/strict';
+import { DuplicateFilter, duplicateKeyHash } from '../../dist/duplicate-filter';
+import type { ReceivedNpdu } from '../../dist/received';
+
+/** The contract, as plainly as it can be written: a Map from "address:port|octets" to the time first seen. */
+class ReferenceFilter {
+  private readonly seen = new Map<string, number>();
+  constructor(
+    private readonly now: () => number,
+    private readonly windowMs: number,
+    private readonly maxEntries: number,
+  ) {}
+
+  isDuplicate(received: ReceivedNpdu): boolean {
+    const now = this.now();
+    for (const [key, at] of this.seen) {
+      if (now - at < this.windowMs) break;
+      this.seen.delete(key);
+    }
+    const key = `${received.source.address}:${received.source.port}|${received.npdu.toString('latin1')}`;
+    if (this.seen.has(key)) return true;
+    this.seen.set(key, now);
+    if (this.seen.size > this.maxEntries) this.seen.delete(this.seen.keys().next().value as string);
+    return false;
+  }
+
+  get size(): number {
+    return this.seen.size;
+  }
+}
+
+function received(address: string, port: number, npdu: Buffer): ReceivedNpdu {
+  return { npdu, source: { address, port } } as ReceivedNpdu;
+}
+
+/** A small deterministic generator (tests must not depend on Math.random). */
+function lcg(seed: number): () => number {
+  let s = seed;
+  return () => {
+    s = (Math.imul(s, 1103515245) + 12345) & 0x7fffffff;
+    return s / 0x80000000;
+  };
+}
+
+/** Two different keys with the same hash: a birthday search over random 8-octet NPDUs (some 40,000 tries). */
+function collidingPair(): [ReceivedNpdu, ReceivedNpdu] {
+  const random = lcg(11);
+  const byHash = new Map<number, Buffer>();
+  for (let n = 0; n < 2_000_000; n++) {
+    const npdu = Buffer.alloc(8);
+    npdu[0] = 0x01;
+    for (let i = 1; i < npdu.length; i++) npdu[i] = Math.floor(random() * 256);
+    const hash = duplicateKeyHash('10.0.0.1', 47808, npdu);
+    const other = byHash.get(hash);
+    if (other && !other.equals(npdu)) return [received('10.0.0.1', 47808, other), received('10.0.0.1', 47808, npdu)];
+    byHash.set(hash, npdu);
+  }
+  throw new Error('no two keys with the same hash in 2,000,000 tries');
+}
+
+describe('DuplicateFilter', () => {
+  it('agrees with the reference model on random traffic, for every window and table size', () => {
+    const random = lcg(7);
+    for (const windowMs of [1, 25, 1000]) {
+      for (const maxEntries of [0, 1, 2, 3, 64, 65, 500, 50_000]) {
+        let t = 0;
+        const now = (): number => t;
+        const filter = new DuplicateFilter(now, windowMs, maxEntries);
+        const reference = new ReferenceFilter(now, windowMs, maxEntries);
+        const pool: ReceivedNpdu[] = [];
+        for (let i = 0; i < 400; i++) {
+          // Mostly short NPDUs of few distinct octets (many real repeats), some long ones
+          // (the byte ring grows and wraps), a few odd addresses (the key encoding).
+          const npdu = Buffer.alloc(1 + Math.floor(random() * (random() < 0.05 ? 1497 : 5)));
+          for (let j = 0; j < npdu.length; j++) npdu[j] = random() < 0.5 ? 0 : Math.floor(random() * 256);
+          const address = random() < 0.02 ? 'fe80::1%\u00ffé\u0100' : `10.0.${Math.floor(random() * 3)}.${Math.floor(random() * 3)}`;
+          // Ports are 0..65535 from the decoders; the filter stays exact for any number all the same.
+          const port = random() < 0.02 ? [70000, 0.5, -1][Math.floor(random() * 3)] : 47808 + Math.floor(random() * 2);
+          pool.push(received(address, port, npdu));
+        }
+        for (let i = 0; i < 6000; i++) {
+          t += random() < 0.3 ? 0 : random() * windowMs * 0.1;
+          const r = pool[Math.floor(random() * (random() < 0.5 ? 10 : pool.length))];
+          assert.equal(filter.isDuplicate(r), reference.isDuplicate(r), `window ${windowMs}, max ${maxEntries}, step ${i}`);
+          assert.equal(filter.size, reference.size);
+        }
+      }
+    }
+  });
+
+  it('tells apart two different NPDUs that share a hash, and still finds each one again', () => {
+    const [a, b] = collidingPair();
+    assert.notDeepEqual(a.npdu, b.npdu);
+    let t = 0;
+    const filter = new DuplicateFilter(() => t);
+    assert.equal(filter.isDuplicate(a), false);
+    assert.equal(filter.isDuplicate(b), false);
+    assert.equal(filter.isDuplicate(a), true);
+    assert.equal(filter.isDuplicate(b), true);
+    // The older of the two expires first; the newer stays findable.
+    t = 1000;
+    assert.equal(filter.isDuplicate(b), false, 'the window has passed for both');
+    assert.equal(filter.isDuplicate(a), false);
+    assert.equal(filter.size, 2);
+  });
+
+  it('keeps the origin in the key: the same NPDU from another address or port is not a duplicate', () => {
+    const npdu = Buffer.from('01001000c40200000522', 'hex');
+    const filter = new DuplicateFilter(() => 0);
+    assert.equal(filter.isDuplicate(received('10.0.0.5', 47808, npdu)), false);
+    assert.equal(filter.isDuplicate(received('10.0.1.5', 47808, npdu)), false);
+    assert.equal(filter.isDuplicate(received('10.0.0.5', 47809, npdu)), false);
+    assert.equal(filter.isDuplicate(received('10.0.0.5', 47808, Buffer.from(npdu))), true);
+  });
+
+  it('drops the oldest entry when full, and finds the newer ones', () => {
+    const filter = new DuplicateFilter(() => 0, 1000, 3);
+    const r = [1, 2, 3, 4].map((n) => received('10.0.0.1', 47808, Buffer.from([1, 0, n])));
+    for (const x of r) assert.equal(filter.isDuplicate(x), false);
+    assert.equal(filter.size, 3);
+    assert.equal(filter.isDuplicate(r[3]), true);
+    assert.equal(filter.isDuplicate(r[1]), true);
+    assert.equal(filter.isDuplicate(r[0]), false, 'the oldest was dropped');
+  });
+
+  it('prune() forgets what the window has passed and gives a burst\'s memory back', () => {
+    let t = 0;
+    const filter = new DuplicateFilter(() => t);
+    for (let n = 0; n < 20_000; n++) filter.isDuplicate(received('10.0.0.1', 47808, Buffer.from([1, 0, n >> 8, n & 0xff])));
+    assert.equal(filter.size, 20_000);
+    t = 999;
+    filter.prune();
+    assert.equal(filter.size, 20_000, 'still within the window');
+    t = 1000;
+    filter.prune();
+    assert.equal(filter.size, 0);
+    const internals = filter as unknown as { capacity: number; bytes: Uint8Array };
+    assert.equal(internals.capacity, 64);
+    assert.equal(internals.bytes.length, 4096);
+    // And it works as before afterwards.
+    const x = received('10.0.0.1', 47808, Buffer.from([1, 0]));
+    assert.equal(filter.isDuplicate(x), false);
+    assert.equal(filter.isDuplicate(x), true);
+  });
+});
