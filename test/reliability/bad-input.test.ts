@@ -16,8 +16,7 @@ import helper from 'node-red-node-test-helper';
 import type { FdSnapshot } from '../../dist/foreign-device';
 import { openEndpoints } from '../../dist/udp-endpoint';
 import { BbmdEmulator } from '../support/bbmd-emulator';
-import { FlowNode, NodeModule, catchNode, collect, packageNodes } from '../support/red-helper';
-import { callsOf, errorsOf, statusOf } from './node-calls';
+import { FlowNode, NodeModule, callsOf, catchNode, collect, errorsOf, packageNodes, statusOf } from '../support/red-helper';
 import { LOOPBACK, closeSocket, pause, rawSocket, record, until } from './support';
 
 helper.init(require.resolve('node-red'));

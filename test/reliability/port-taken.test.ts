@@ -12,8 +12,7 @@ import type { FdSnapshot } from '../../dist/foreign-device';
 import { BIND_RETRY_MS } from '../../dist/nodes/bacnet-bbmd';
 import { openEndpoints } from '../../dist/udp-endpoint';
 import { BbmdEmulator } from '../support/bbmd-emulator';
-import { FlowNode, catchNode, collect, packageNodes } from '../support/red-helper';
-import { errorTextsOf, errorsOf, statusOf } from './node-calls';
+import { FlowNode, catchNode, collect, errorTextsOf, errorsOf, packageNodes, statusOf } from '../support/red-helper';
 import { LOOPBACK, SCHEDULING_SLACK_MS, closeSocket, freePort, pause, rawSocket, record, until } from './support';
 
 const NODES = [...packageNodes('bacnet-bbmd', 'fd-broadcast', 'fd-status'), catchNode()];

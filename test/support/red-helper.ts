@@ -41,9 +41,20 @@ type SpiedMethod = { getCalls(): { thisValue: unknown; args: unknown[] }[] };
  */
 export function callsOf(id: string, method: 'error' | 'status' | 'warn' | 'log' | 'send'): unknown[][] {
   const node = helper.getNode(id);
-  assert.ok(node, `no node ${id}`);
-  const spy = (node as unknown as Record<string, SpiedMethod>)[method];
+  if (!node) return [];
+  const spy = (node as unknown as Record<string, SpiedMethod | undefined>)[method];
+  if (!spy) return [];
   return spy.getCalls().filter((call) => call.thisValue === node).map((call) => call.args);
+}
+
+/** The errors node `id` reported (node.error or done(err)): the Error, or the text it was given. */
+export function errorsOf(id: string): unknown[] {
+  return callsOf(id, 'error').map((a) => a[0]);
+}
+
+/** Their texts. */
+export function errorTextsOf(id: string): string[] {
+  return errorsOf(id).map((e) => (e instanceof Error ? e.message : String(e)));
 }
 
 /** The last error node `id` reported (through done(err) or node.error), with the i18n key and detail. */
@@ -55,6 +66,11 @@ export function lastError(id: string): Error & { key?: string; detail?: string }
 
 /** The last status node `id` showed. */
 export function lastStatus(id: string): { fill?: string; shape?: string; text?: string } | undefined {
+  return statusOf(id);
+}
+
+/** The last status node `id` showed (the same as lastStatus). */
+export function statusOf(id: string): { fill?: string; shape?: string; text?: string } | undefined {
   const calls = callsOf(id, 'status');
   return calls.length > 0 ? (calls[calls.length - 1][0] as { fill?: string; shape?: string; text?: string }) : undefined;
 }
