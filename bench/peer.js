@@ -2,14 +2,13 @@
 // @ts-check
 /**
  * The bench's "other process" on the far side of the socket: a minimal BBMD on
- * 127.0.0.1 (an automatic port), run by bench/run.js with an IPC channel.
+ * 127.0.0.1 (a port that was free), run by bench/run.js with an IPC channel.
  *
  * - It answers Register-Foreign-Device and Delete-FDT-Entry with 0000 and Read-FDT
  *   with an empty table, so fd-broadcast and fd-receive register with it, and it
  *   remembers the last foreign device that registered.
  * - It counts every Distribute-Broadcast-To-Network frame it receives (the send path),
- *   with the CLOCK_MONOTONIC time of the last one (process.hrtime.bigint(), which
- *   compares across processes on Linux), so nothing is dropped unseen.
+ *   so that nothing the senders send is dropped unseen.
  * - On request it sends Forwarded-NPDUs (distinct I-Ams, see lib.forwardedIAm) from
  *   this same socket, the BBMD's address, to the foreign device or to any port:
  *   as fast as it can, or paced at a given rate.
@@ -31,7 +30,6 @@ const socket = dgram.createSocket({ type: 'udp4' });
 let registrant = null;
 let dbtn = 0;
 let other = 0;
-let last = 0n;
 /** The next I-Am instance: never repeats within a run. */
 let serial = 0;
 
@@ -40,7 +38,6 @@ socket.on('message', (msg, rinfo) => {
   const fn = msg.length >= 4 && msg[0] === 0x81 ? msg[1] : -1;
   if (fn === 0x09) {
     dbtn++;
-    last = process.hrtime.bigint();
     return;
   }
   other++;
@@ -109,37 +106,15 @@ function blast(job) {
   });
 }
 
-/**
- * While spinning, the event loop never sleeps (an immediate is always pending, so libuv
- * polls without blocking): a datagram never has to wake this process up. A sender on
- * loopback pays for waking its receiver inside its own sendmsg(), which a sender to a
- * BBMD on another machine never does, and which would make its cost depend on whether
- * this process happened to be asleep.
- */
-let spinning = false;
-function spin() {
-  if (spinning) setImmediate(spin);
-}
-
 process.on('message', (/** @type {any} */ message) => {
   switch (message.cmd) {
-    case 'spin':
-      if (message.on && !spinning) {
-        spinning = true;
-        spin();
-      } else if (!message.on) {
-        spinning = false;
-      }
-      send({ type: 'spin', on: spinning });
-      return;
     case 'reset':
       dbtn = 0;
       other = 0;
-      last = 0n;
       send({ type: 'reset' });
       return;
     case 'count':
-      send({ type: 'count', dbtn, other, last: last.toString(), registrant });
+      send({ type: 'count', dbtn, other, registrant });
       return;
     case 'blast': {
       const to = message.to === 'registrant' ? registrant : message.to;

@@ -6,17 +6,12 @@
 'use strict';
 
 const { fork } = require('node:child_process');
-const fs = require('node:fs');
-
-/** taskset(1), when the machine has it (util-linux). */
-const TASKSET = ['/usr/bin/taskset', '/bin/taskset'].find((p) => fs.existsSync(p)) ?? null;
 
 class Child {
   /**
    * @param {string} script @param {string[]} args @param {string[]} execArgv @param {string} label
-   * @param {number | null} [cpu] pin the process (every thread) to this CPU, with taskset
    */
-  constructor(script, args, execArgv, label, cpu = null) {
+  constructor(script, args, execArgv, label) {
     this.label = label;
     /** @type {any[]} */
     this.inbox = [];
@@ -24,11 +19,7 @@ class Child {
     this.waiters = [];
     this.stderr = '';
     this.exited = false;
-    // Pinned, node runs under taskset (which execs it, keeping the IPC channel); its threads
-    // inherit the affinity. Without pinning, where the scheduler puts the sender and the
-    // receiver (same CPU or not, migrating or not) changes the cost of a send by a third.
-    const pinned = cpu === null ? {} : { execPath: TASKSET, execArgv: ['-c', String(cpu), process.execPath, ...execArgv] };
-    this.proc = fork(script, args, { execArgv, stdio: ['ignore', 'inherit', 'pipe', 'ipc'], ...pinned });
+    this.proc = fork(script, args, { execArgv, stdio: ['ignore', 'inherit', 'pipe', 'ipc'] });
     this.proc.stderr?.on('data', (chunk) => {
       this.stderr += String(chunk);
       if (this.stderr.length > 20000) this.stderr = this.stderr.slice(-20000);
@@ -109,4 +100,4 @@ class Child {
   }
 }
 
-module.exports = { Child, TASKSET };
+module.exports = { Child };

@@ -72,7 +72,7 @@ const LABELS = {
   udpin: 'core udp in',
 };
 
-/** @type {Set<Child>} */
+/** @type {Set<InstanceType<typeof Child>>} */
 const children = new Set();
 
 /**
@@ -89,7 +89,7 @@ function spawn(script, job, label, flags = []) {
   return child;
 }
 
-/** @param {Child} child */
+/** @param {InstanceType<typeof Child>} child */
 async function finish(child) {
   try {
     await child.stop(10_000);
@@ -111,7 +111,7 @@ function log(/** @type {string} */ text) {
 
 // ---- the peer --------------------------------------------------------------------------------
 
-/** @type {Child} */
+/** @type {InstanceType<typeof Child>} */
 let peer;
 let peerPort = 0;
 
@@ -152,7 +152,7 @@ function peerTraffic(job, ms) {
   return peer.request({ cmd: 'blast', ...job }, 'blasted', ms);
 }
 
-/** Serves a child's requests for traffic until it sends `type`. @param {Child} child @param {string} type @param {number} ms */
+/** Serves a child's requests for traffic until it sends `type`. @param {InstanceType<typeof Child>} child @param {string} type @param {number} ms */
 async function serve(child, type, ms) {
   const end = Date.now() + ms;
   for (;;) {
@@ -162,6 +162,22 @@ async function serve(child, type, ms) {
     if (blasted.error) throw new Error(`peer: ${blasted.error}`);
     child.send({ cmd: 'answer', sent: blasted.sent });
   }
+}
+
+/**
+ * One variant in one round: medians over its turns, and the CPU µs per message of each turn
+ * (turn w of every variant ran within the same rotation, moments apart).
+ * @typedef {{ cpuUsPerMsg: number, userUsPerMsg: number, systemUsPerMsg: number, wallUsPerMsg: number, offered?: number, turns: number[] }} Figures
+ */
+
+/**
+ * How many messages `a` handles per second of busy time for one that `b` handles, in one
+ * round: the median over the turns of b's cost over a's in the same turn. Pairing turns that
+ * ran moments apart cancels what the machine did meanwhile better than comparing medians.
+ * @param {Figures} a @param {Figures} b
+ */
+function pairedRatio(a, b) {
+  return median(a.turns.map((cost, w) => b.turns[w] / cost));
 }
 
 // ---- 1. send path ----------------------------------------------------------------------------
@@ -183,11 +199,11 @@ async function sendRound(round) {
     const sending = SEND_VARIANTS.filter((v) => v !== 'noop').length;
     const expected = sending * (CONFIG.sendWarm + CONFIG.sendWindows * CONFIG.sendPerWindow);
     const counted = await peerReceived(expected);
-    /** @type {Record<string, { cpuUsPerMsg: number, userUsPerMsg: number, systemUsPerMsg: number, wallUsPerMsg: number }>} */
+    /** @type {Record<string, Figures>} */
     const out = {};
     for (const variant of SEND_VARIANTS) {
       const r = results[variant];
-      out[variant] = { cpuUsPerMsg: median(r.cpu), userUsPerMsg: median(r.user), systemUsPerMsg: median(r.system), wallUsPerMsg: median(r.wall) };
+      out[variant] = { cpuUsPerMsg: median(r.cpu), userUsPerMsg: median(r.user), systemUsPerMsg: median(r.system), wallUsPerMsg: median(r.wall), turns: r.cpu };
     }
     return { variants: out, lost: expected - counted.dbtn };
   } finally {
@@ -228,11 +244,11 @@ async function receiveRound(round) {
         t.offered.push(b.sent / (Number(BigInt(b.ended) - BigInt(b.started)) / 1e9));
       }
     }
-    /** @type {Record<string, { cpuUsPerMsg: number, userUsPerMsg: number, systemUsPerMsg: number, wallUsPerMsg: number, offered: number }>} */
+    /** @type {Record<string, Figures>} */
     const out = {};
     for (const variant of RECEIVE_VARIANTS) {
       const t = turns[variant];
-      out[variant] = { cpuUsPerMsg: median(t.cpu), userUsPerMsg: median(t.user), systemUsPerMsg: median(t.system), wallUsPerMsg: median(t.wall), offered: median(t.offered) };
+      out[variant] = { cpuUsPerMsg: median(t.cpu), userUsPerMsg: median(t.user), systemUsPerMsg: median(t.system), wallUsPerMsg: median(t.wall), offered: median(t.offered), turns: t.cpu };
     }
     return { variants: out };
   } finally {
@@ -358,7 +374,6 @@ async function main() {
   log(`${host.cpus} CPUs (${host.cpu}), ${host.ramGiB} GiB, ${host.os}, Node ${host.node}, Node-RED ${host.nodeRed}; load ${host.loadAverage.join(' ')}`);
   await startPeer();
 
-  /** @typedef {{ cpuUsPerMsg: number, userUsPerMsg: number, systemUsPerMsg: number, wallUsPerMsg: number, offered?: number }} Figures */
   /** @type {Record<string, Figures[]>} */
   const send = Object.fromEntries(SEND_VARIANTS.map((v) => [v, []]));
   let sendLost = 0;
@@ -368,7 +383,7 @@ async function main() {
     sendLost += round.lost;
     log(
       `send round ${r + 1}/${ROUNDS} (CPU µs/msg): ${SEND_VARIANTS.map((v) => `${v} ${fixed(send[v][r].cpuUsPerMsg)}`).join(', ')}; lost ${round.lost}; ` +
-        `fd-broadcast vs floor ${fixed(send.floor[r].cpuUsPerMsg / send.broadcast[r].cpuUsPerMsg, 3)}, vs udp out ${fixed(send.udpout[r].cpuUsPerMsg / send.broadcast[r].cpuUsPerMsg, 3)}`,
+        `fd-broadcast vs floor ${fixed(pairedRatio(send.broadcast[r], send.floor[r]), 3)}, vs udp out ${fixed(pairedRatio(send.broadcast[r], send.udpout[r]), 3)}`,
     );
   }
 
@@ -379,7 +394,7 @@ async function main() {
     for (const v of RECEIVE_VARIANTS) receive[v].push(round.variants[v]);
     log(
       `receive round ${r + 1}/${ROUNDS} (CPU µs/msg; offered/s): ${RECEIVE_VARIANTS.map((v) => `${v} ${fixed(receive[v][r].cpuUsPerMsg)}; ${int(receive[v][r].offered ?? NaN)}`).join(', ')}; ` +
-        `fd-receive vs udp in ${fixed(receive.udpin[r].cpuUsPerMsg / receive.receive[r].cpuUsPerMsg, 3)}`,
+        `fd-receive vs udp in ${fixed(pairedRatio(receive.receive[r], receive.udpin[r]), 3)}`,
     );
   }
 
@@ -401,8 +416,9 @@ async function main() {
   }
 
   // ---- figures ----
-  // Messages per second of busy time is 1e6 / CPU µs per message: a ratio of rates is the inverse ratio of costs, per round.
-  const ratio = (/** @type {Figures[]} */ a, /** @type {Figures[]} */ b) => median(a.map((x, i) => b[i].cpuUsPerMsg / x.cpuUsPerMsg));
+  // Messages per second of busy time is 1e6 / CPU µs per message: a ratio of rates is the inverse
+  // ratio of costs; per round from paired turns (pairedRatio), then the median over the rounds.
+  const ratio = (/** @type {Figures[]} */ a, /** @type {Figures[]} */ b) => median(a.map((x, i) => pairedRatio(x, b[i])));
   const med = (/** @type {Figures[]} */ rows, /** @type {'cpuUsPerMsg' | 'userUsPerMsg' | 'systemUsPerMsg' | 'wallUsPerMsg' | 'offered'} */ key) =>
     median(rows.map((x) => x[key] ?? NaN));
   const broadcastVsFloor = ratio(send.broadcast, send.floor);
@@ -442,8 +458,9 @@ async function main() {
       `(lost: ${sendLost}). Each round is a fresh Node-RED process holding every variant, each fed by its own source node ${CONFIG.batch} messages per ` +
       `event-loop turn; after ${int(CONFIG.sendWarm)} each to warm up, the variants take turns (rotated) for ${CONFIG.sendWindows} x ${int(CONFIG.sendPerWindow)} ` +
       `messages. CPU = the process's user + system time (every thread) per message; msgs/CPU-s = 1e6 / CPU µs, i.e. messages per second of busy ` +
-      `time; wall = elapsed time per message while it ran. Figures are medians over the turns of a round, then over ${ROUNDS} rounds; each ratio is ` +
-      `the median of the ${ROUNDS} per-round ratios.`,
+      `time; wall = elapsed time per message while it ran. Figures are medians over the turns of a round, then over ${ROUNDS} rounds. A ratio ` +
+      `is messages per CPU-second of one over the other: per round the median over the turns of the two costs in the same turn (moments apart), ` +
+      `then the median of the ${ROUNDS} rounds.`,
   );
   out.push(
     table(
