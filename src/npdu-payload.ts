@@ -6,7 +6,7 @@
  */
 import { MAX_NPDU_LENGTH } from './bvll';
 import { DecodeError } from './decode-error';
-import { NPDU_VERSION, decodeNpdu } from './npdu';
+import { NPDU_VERSION, npduHeaderLength } from './npdu';
 
 export const ACCEPTED_NPDU_FORMS =
   'a Buffer, a Uint8Array, an array of byte values (0..255) or a hex string such as "01 20 ff ff 00 ff 10 08"';
@@ -32,7 +32,7 @@ export function parseNpduPayload(value: unknown): Buffer {
   }
   // A header cut short (a routed NPDU missing its DADR, say) would go out as a broadcast every receiver drops.
   try {
-    decodeNpdu(bytes);
+    npduHeaderLength(bytes);
   } catch (err) {
     if (!(err instanceof DecodeError)) throw err;
     throw new PayloadError(`the NPDU header is not complete: ${err.message}`);

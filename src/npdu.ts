@@ -114,6 +114,34 @@ export function decodeNpdu(npdu: Uint8Array): NpduHeader {
   };
 }
 
+/**
+ * Where the APDU starts, checking the header as decodeNpdu() does but building
+ * nothing: for the per-message send path, which only needs to know the header is
+ * whole. Agrees with decodeNpdu(npdu).apduOffset (a property test holds them together).
+ * @throws DecodeError exactly when decodeNpdu() would.
+ */
+export function npduHeaderLength(npdu: Uint8Array): number {
+  const length = npdu.length;
+  if (length < 2 || npdu[0] !== NPDU_VERSION) return decodeNpdu(npdu).apduOffset; // throws the detailed error
+  const control = npdu[1];
+  let at = 2;
+  if (control & CONTROL_DNET) {
+    if (length - at < 3) return decodeNpdu(npdu).apduOffset;
+    at += 3 + npdu[at + 2];
+  }
+  if (control & CONTROL_SNET) {
+    if (length - at < 3 || npdu[at + 2] === 0) return decodeNpdu(npdu).apduOffset;
+    at += 3 + npdu[at + 2];
+  }
+  if (control & CONTROL_DNET) at += 1;
+  if (control & CONTROL_NETWORK_MESSAGE) {
+    if (at >= length) return decodeNpdu(npdu).apduOffset;
+    at += npdu[at] >= 0x80 ? 3 : 1;
+  }
+  // Any shortfall is reported with decodeNpdu()'s words.
+  return at <= length ? at : decodeNpdu(npdu).apduOffset;
+}
+
 /** What encodeNpdu() needs; every field is optional. */
 export interface NpduOptions {
   expectingReply?: boolean;

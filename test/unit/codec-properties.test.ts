@@ -10,7 +10,7 @@ import { MAX_DEVICE_INSTANCE, decodeIAm, encodeIAmApdu } from '../../dist/apdu';
 import { BdtEntry, BvlcFunction, BvllFrame, FdtEntry, MAX_NPDU_LENGTH, decodeBvll, encodeBvll } from '../../dist/bvll';
 import { BipAddress } from '../../dist/address';
 import { DecodeError } from '../../dist/decode-error';
-import { NetworkMessage, NpduHeader, NpduOptions, decodeNpdu, encodeNpdu } from '../../dist/npdu';
+import { NetworkMessage, NpduHeader, NpduOptions, decodeNpdu, encodeNpdu, npduHeaderLength } from '../../dist/npdu';
 
 const SEED = 0x0bac0fd;
 /**
@@ -387,6 +387,43 @@ describe('codec properties', function () {
           assert.throws(() => decodeNpdu(encoded.subarray(0, keep % header.apduOffset)), DecodeError);
         }),
         3000,
+      );
+    });
+  });
+
+  describe('npduHeaderLength agrees with decodeNpdu: the same offset, or the same DecodeError', () => {
+    function agree(input: Uint8Array): void {
+      let expected: number | string;
+      try {
+        expected = decodeNpdu(input).apduOffset;
+      } catch (err) {
+        if (!(err instanceof DecodeError)) throw err;
+        expected = err.message;
+      }
+      let actual: number | string;
+      try {
+        actual = npduHeaderLength(input);
+      } catch (err) {
+        if (!(err instanceof DecodeError)) throw err;
+        actual = err.message;
+      }
+      assert.equal(actual, expected);
+    }
+    it('on arbitrary bytes after a version octet of 1', () => {
+      run(fc.property(fc.uint8Array({ maxLength: 300 }), (rest) => agree(Buffer.concat([Buffer.from([0x01]), rest]))), 5000);
+    });
+    it('on arbitrary bytes', () => {
+      run(fc.property(fc.uint8Array({ maxLength: 40 }), (input) => agree(input)), 3000);
+    });
+    it('on valid NPDUs, whole, damaged and truncated', () => {
+      run(
+        fc.property(npduCase, damage, fc.nat(), (c, d, keep) => {
+          const encoded = encodeNpdu(optionsOf(c), c.body);
+          agree(encoded);
+          agree(damaged(encoded, d));
+          agree(encoded.subarray(0, keep % (encoded.length + 1)));
+        }),
+        5000,
       );
     });
   });
