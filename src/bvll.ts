@@ -258,10 +258,17 @@ export function encodeNpduFrame(
 ): Buffer {
   checkNpdu(npdu);
   const out = header(fn, BVLL_HEADER_LENGTH + npdu.length);
-  // This runs once per broadcast: a plain loop copies a typical (short) NPDU faster than set().
-  if (npdu.length <= 64) for (let i = 0; i < npdu.length; i++) out[BVLL_HEADER_LENGTH + i] = npdu[i];
-  else out.set(npdu, BVLL_HEADER_LENGTH);
+  writeNpduInto(out, npdu);
   return out;
+}
+
+/**
+ * Copies `npdu` behind the 4-octet header of `frame` (a frame of the right length).
+ * This runs once per broadcast: a plain loop copies a typical (short) NPDU faster than set().
+ */
+export function writeNpduInto(frame: Uint8Array, npdu: Uint8Array): void {
+  if (npdu.length <= 64) for (let i = 0; i < npdu.length; i++) frame[BVLL_HEADER_LENGTH + i] = npdu[i];
+  else frame.set(npdu, BVLL_HEADER_LENGTH);
 }
 
 function header(fn: number, length: number): Buffer {

@@ -7,7 +7,7 @@
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { MAX_DEVICE_INSTANCE, encodeGlobalWhoIs } from '../apdu';
 import { describeValue } from '../describe-value';
-import { BVLL_HEADER_LENGTH, BvlcFunction, encodeNpduFrame } from '../bvll';
+import { BVLL_HEADER_LENGTH, BvlcFunction, encodeNpduFrame, writeNpduInto } from '../bvll';
 import { PayloadError, parseNpduPayload } from '../npdu-payload';
 import { RateLimiter } from '../rate-limiter';
 import { SettingsError, integer } from '../settings';
@@ -60,8 +60,7 @@ class DbtnFrames {
     const frame = this.spare[npdu.length]?.pop();
     if (frame === undefined) return encodeNpduFrame(BvlcFunction.DistributeBroadcastToNetwork, npdu);
     this.octets -= frame.length;
-    if (npdu.length <= 64) for (let i = 0; i < npdu.length; i++) frame[BVLL_HEADER_LENGTH + i] = npdu[i];
-    else frame.set(npdu, BVLL_HEADER_LENGTH);
+    writeNpduInto(frame, npdu);
     return frame;
   }
 
