@@ -14,19 +14,7 @@ import {
   writeBipAddress,
 } from '../../dist/address';
 import { DecodeError } from '../../dist/decode-error';
-
-function h(hex: string): Buffer {
-  return Buffer.from(hex.replace(/\s+/g, ''), 'hex');
-}
-
-/** Asserts that `fn` throws an instance of `type` whose message is exactly `message`. */
-function throwsExactly(fn: () => unknown, type: new (...args: never[]) => Error, message: string): void {
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof type, `expected ${type.name}, got ${String(err)}`);
-    assert.equal(err.message, message);
-    return true;
-  });
-}
+import { h, throwsExactly } from '../support/codec-assert';
 
 describe('address', () => {
   describe('constants', () => {

@@ -10,28 +10,8 @@ import {
   encodeWhoIsApdu,
 } from '../../dist/apdu';
 import { DecodeError } from '../../dist/decode-error';
+import { h, throwsDecode, throwsRange } from '../support/codec-assert';
 import { decodeNpdu } from '../../dist/npdu';
-
-function h(hex: string): Buffer {
-  return Buffer.from(hex.replace(/\s+/g, ''), 'hex');
-}
-
-function throwsDecode(fn: () => unknown, message: string, offset?: number): void {
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof DecodeError, `expected DecodeError, got ${String(err)}`);
-    assert.equal(err.message, message);
-    if (offset !== undefined) assert.equal(err.offset, offset);
-    return true;
-  });
-}
-
-function throwsRange(fn: () => unknown, message: string): void {
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof RangeError, `expected RangeError, got ${String(err)}`);
-    assert.equal(err.message, message);
-    return true;
-  });
-}
 
 /** The I-Am APDUs of the captures (test/fixtures/real-bbmd-frames.json), as the bytes say. */
 const CAPTURED_I_AMS: Array<[string, IAm]> = [

@@ -17,28 +17,7 @@ import {
   resultCodeName,
 } from '../../dist/bvll';
 import { DecodeError } from '../../dist/decode-error';
-
-function h(hex: string): Buffer {
-  return Buffer.from(hex.replace(/\s+/g, ''), 'hex');
-}
-
-/** Asserts that `fn` throws a DecodeError with exactly `message` (and `offset`, when given). */
-function throwsDecode(fn: () => unknown, message: string, offset?: number): void {
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof DecodeError, `expected DecodeError, got ${String(err)}`);
-    assert.equal(err.message, message);
-    if (offset !== undefined) assert.equal(err.offset, offset);
-    return true;
-  });
-}
-
-function throwsRange(fn: () => unknown, message: string): void {
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof RangeError, `expected RangeError, got ${String(err)}`);
-    assert.equal(err.message, message);
-    return true;
-  });
-}
+import { h, throwsDecode, throwsRange } from '../support/codec-assert';
 
 /** An NPDU of `size` octets: a local NPDU header and filler. */
 function npduOfSize(size: number): Buffer {

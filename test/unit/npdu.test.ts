@@ -1,20 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { DecodeError } from '../../dist/decode-error';
+import { h, throwsDecode } from '../support/codec-assert';
 import { GLOBAL_NETWORK, NPDU_VERSION, NpduHeader, NpduOptions, decodeNpdu, encodeNpdu } from '../../dist/npdu';
-
-function h(hex: string): Buffer {
-  return Buffer.from(hex.replace(/\s+/g, ''), 'hex');
-}
-
-function throwsDecode(fn: () => unknown, message: string | RegExp, offset?: number): void {
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof DecodeError, `expected DecodeError, got ${String(err)}`);
-    if (typeof message === 'string') assert.equal(err.message, message);
-    else assert.match(err.message, message);
-    if (offset !== undefined) assert.equal(err.offset, offset);
-    return true;
-  });
-}
 
 /** A header with every optional part absent; override what the case has. */
 function header(fields: Partial<NpduHeader>): NpduHeader {
