@@ -71,9 +71,9 @@ async function ask(request) {
 const TAB = { id: 'tab', type: 'tab', label: 'bench' };
 
 /** @param {string} id @param {number} port */
-function bbmdNode(id, port) {
-  // Defaults otherwise: local 0.0.0.0, automatic port, deregister on stop.
-  return { id, type: 'bacnet-bbmd', host: LOOPBACK, port, ttl: 60, localAddress: '', localPort: 0, publicAddress: '', deregister: true };
+function bbmdNode(id, port, localPort = 0) {
+  // Defaults otherwise: local 0.0.0.0, automatic port unless given, deregister on stop.
+  return { id, type: 'bacnet-bbmd', host: LOOPBACK, port, ttl: 60, localAddress: '', localPort, publicAddress: '', deregister: true };
 }
 
 /**
@@ -127,11 +127,14 @@ async function receiveSource(variant, suffix, peerPort) {
   const id = `rx-${suffix}`;
   const sink = `sink-${suffix}`;
   const z = TAB.id;
-  if (variant === 'receive') {
+  if (variant === 'receive' || variant === 'receive-nodedup') {
+    // Each on its own config node and local port: the peer sends to the one whose turn it is.
     const bbmd = `bbmd-${suffix}`;
+    const port = await freePort();
+    const dedup = variant === 'receive';
     return {
-      nodes: [bbmdNode(bbmd, peerPort), { id, z, type: 'fd-receive', bbmd, filter: 'all', dedup: true, wires: [[sink]] }, { id: sink, z, type: 'bench-sink' }],
-      to: /** @type {'registrant' | { address: string, port: number }} */ ('registrant'),
+      nodes: [bbmdNode(bbmd, peerPort, port), { id, z, type: 'fd-receive', bbmd, filter: 'all', dedup, wires: [[sink]] }, { id: sink, z, type: 'bench-sink' }],
+      to: /** @type {'registrant' | { address: string, port: number }} */ ({ address: LOOPBACK, port }),
       bbmd,
       sink,
     };
@@ -333,6 +336,7 @@ async function sendJob() {
  * while, then the other (rotated), and reads CPU time per delivered message for each.
  */
 async function receiveJob() {
+  watchGc();
   /** @type {object[]} */
   const flows = [TAB];
   /** @type {Record<string, Awaited<ReturnType<typeof receiveSource>>>} */
@@ -350,7 +354,7 @@ async function receiveJob() {
   const targets = {};
   for (const variant of job.variants) targets[variant] = sources[variant].to;
   reply({ type: 'ready', targets });
-  /** @type {{ variant: string, count: number, cpu: NodeJS.CpuUsage, t: bigint } | null} */
+  /** @type {{ variant: string, count: number, cpu: NodeJS.CpuUsage, faults: number, gcMs: number, t: bigint } | null} */
   let window = null;
   for (;;) {
     const message = await next();
@@ -362,7 +366,7 @@ async function receiveJob() {
       reply({ type: 'settled', count: sink.count });
     } else if (message.cmd === 'mark') {
       const sink = sinkOf(message.variant);
-      window = { variant: message.variant, count: sink.count, cpu: process.cpuUsage(), t: process.hrtime.bigint() };
+      window = { variant: message.variant, count: sink.count, cpu: process.cpuUsage(), faults: process.resourceUsage().minorPageFault, gcMs: gcMs, t: process.hrtime.bigint() };
       reply({ type: 'marked' });
     } else if (message.cmd === 'count') {
       if (!window) throw new Error('count before mark');
@@ -370,7 +374,9 @@ async function receiveJob() {
       // What the kernel still holds for the socket is handled before the window closes.
       await settled(() => sink.count, Infinity, message.quietMs ?? 30);
       const c = process.cpuUsage(window.cpu);
-      reply({ type: 'counted', count: sink.count - window.count, cpuUs: c.user + c.system, userUs: c.user, systemUs: c.system, seconds: Number(process.hrtime.bigint() - window.t) / 1e9 });
+      const faults = process.resourceUsage().minorPageFault - window.faults;
+      await pause(5); // the observer reports a collection a moment after it ran
+      reply({ type: 'counted', count: sink.count - window.count, cpuUs: c.user + c.system, userUs: c.user, systemUs: c.system, faults, gcMs: gcMs - window.gcMs, seconds: Number(process.hrtime.bigint() - window.t) / 1e9 });
       window = null;
     } else if (message.cmd === 'stop') {
       return;
@@ -380,11 +386,15 @@ async function receiveJob() {
 
 // ---- bytes allocated per message -------------------------------------------------------------
 
-/** Garbage collections seen (PerformanceObserver 'gc' entries), to prove a window had none. */
+/** Garbage collections seen (PerformanceObserver 'gc' entries), to prove a window had none, and their time. */
 let gcCount = 0;
+let gcMs = 0;
 function watchGc() {
   new PerformanceObserver((list) => {
-    gcCount += list.getEntries().length;
+    for (const entry of list.getEntries()) {
+      gcCount++;
+      gcMs += entry.duration;
+    }
   }).observe({ entryTypes: ['gc'] });
 }
 

@@ -60,7 +60,7 @@ const CONFIG = {
 const ALLOC_FLAGS = ['--expose-gc', '--max-semi-space-size=512', '--min-semi-space-size=512'];
 
 const SEND_VARIANTS = ['raw', 'noop', 'floor', 'udpout', 'broadcast', 'broadcast-whois'];
-const RECEIVE_VARIANTS = ['receive', 'udpin'];
+const RECEIVE_VARIANTS = ['receive', 'receive-nodedup', 'udpin'];
 const LABELS = {
   raw: 'raw dgram.send (plain code, no Node-RED)',
   noop: 'Node-RED delivery only (a node that calls done())',
@@ -68,7 +68,8 @@ const LABELS = {
   udpout: 'core udp out',
   broadcast: 'fd-broadcast (npdu mode, maxRate 0)',
   'broadcast-whois': 'fd-broadcast (who-is mode, maxRate 0)',
-  receive: 'fd-receive (filter all, dedup on)',
+  receive: 'fd-receive (filter all, dedup on: the default)',
+  'receive-nodedup': 'fd-receive (filter all, dedup off)',
   udpin: 'core udp in',
 };
 
@@ -242,6 +243,7 @@ async function receiveRound(round) {
         t.system.push(m.systemUs / m.count);
         t.wall.push((m.seconds * 1e6) / m.count);
         t.offered.push(b.sent / (Number(BigInt(b.ended) - BigInt(b.started)) / 1e9));
+        if (process.env.BENCH_TRACE) log(`  ${variant}: ${m.count} messages, ${fixed(m.cpuUs / m.count)} µs (${fixed(m.userUs / m.count)} + ${fixed(m.systemUs / m.count)}), ${m.faults} minor page faults, GC ${fixed(m.gcMs, 1)} ms`);
       }
     }
     /** @type {Record<string, Figures>} */
@@ -393,8 +395,8 @@ async function main() {
     const round = await receiveRound(r);
     for (const v of RECEIVE_VARIANTS) receive[v].push(round.variants[v]);
     log(
-      `receive round ${r + 1}/${ROUNDS} (CPU µs/msg; offered/s): ${RECEIVE_VARIANTS.map((v) => `${v} ${fixed(receive[v][r].cpuUsPerMsg)}; ${int(receive[v][r].offered ?? NaN)}`).join(', ')}; ` +
-        `fd-receive vs udp in ${fixed(pairedRatio(receive.receive[r], receive.udpin[r]), 3)}`,
+      `receive round ${r + 1}/${ROUNDS} (CPU µs/msg = user + system; offered/s): ${RECEIVE_VARIANTS.map((v) => `${v} ${fixed(receive[v][r].cpuUsPerMsg)} = ${fixed(receive[v][r].userUsPerMsg)} + ${fixed(receive[v][r].systemUsPerMsg)}; ${int(receive[v][r].offered ?? NaN)}`).join(', ')}; ` +
+        `fd-receive vs udp in ${fixed(pairedRatio(receive.receive[r], receive.udpin[r]), 3)} (dedup off ${fixed(pairedRatio(receive['receive-nodedup'][r], receive.udpin[r]), 3)})`,
     );
   }
 

@@ -26,27 +26,122 @@ export const DEFAULT_DUPLICATE_WINDOW_MS = 1000;
 /** Entries kept at most: a flood of distinct NPDUs cannot grow the table without bound. */
 export const MAX_DUPLICATE_ENTRIES = 50_000;
 
-/** Entries and key octets the table starts with (and shrinks back to when prune() empties it). */
+/**
+ * How long the table stays empty before prune() gives its memory back: bursts
+ * come in runs (a global Who-Is every few seconds, say), and growing the table
+ * again for each one costs fresh pages and rebuilt buckets on every burst.
+ */
+export const DEFAULT_SHRINK_AFTER_MS = 30_000;
+
+/** Entries and key octets the table starts with (and shrinks back to once prune() has seen it empty long enough). */
 const INITIAL_ENTRIES = 64;
 const INITIAL_BYTES = 4096;
-/** No slot: an empty bucket, the end of a chain. */
-const NONE = -1;
 
 /** The most octets a key takes in the byte ring: see writeKey(). */
 function maxKeyLength(address: string, npdu: Uint8Array): number {
-  return 9 + 2 + 3 * address.length + npdu.length;
+  return 1 + 9 + 2 + 3 * address.length + npdu.length;
+}
+
+/** A key's first octet: how its origin is written. */
+const KEY_IPV4 = 0;
+const KEY_ANY = 1;
+
+/**
+ * The four octets of `address` as one number when it is a dotted quad exactly as
+ * Node.js and readBipAddress() write one (no leading zeros, each part 0..255),
+ * else -1: only then is the 4-octet form one-to-one with the text.
+ */
+export function canonicalIPv4(address: string): number {
+  const n = address.length;
+  if (n < 7 || n > 15) return -1;
+  let value = 0;
+  let part = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < n; i++) {
+    const c = address.charCodeAt(i) - 48;
+    if (c >= 0 && c <= 9) {
+      if (digits === 1 && part === 0) return -1; // a leading zero
+      part = part * 10 + c;
+      digits++;
+      if (part > 255) return -1;
+    } else if (c === -2 && digits > 0 && dots < 3) {
+      value = (value << 8) | part;
+      part = 0;
+      digits = 0;
+      dots++;
+    } else {
+      return -1;
+    }
+  }
+  if (dots !== 3 || digits === 0) return -1;
+  return ((value << 8) | part) >>> 0;
+}
+
+/** Mixes 32 bits into the hash (the multiply-xorshift step of a murmur-style hash). */
+function mix(h: number, word: number): number {
+  h = Math.imul(h ^ word, 0x9e3779b1);
+  return h ^ (h >>> 15);
 }
 
 /**
- * Writes the key at `at` and returns its length and hash (FNV-1a, 30 bits) in one pass:
- * the port (2 octets for 0..65535, else 0xFF and its 8-octet double), the address
- * length in characters (2 octets), each character as one octet (three, 0xFF and its 16
- * bits, for any at or above 0xFF: never in an IP address, but the encoding stays one-
- * to-one), then the NPDU. `out[0]` gets the length, `out[1]` the hash.
+ * Writes the key at `at` and returns its length and hash (30 bits) in one pass.
+ * The origin first: KEY_IPV4 and six octets (address, port) for a canonical IPv4
+ * address and a port 0..65535, which is what the endpoint always gives; else KEY_ANY,
+ * the port (2 octets, or 0xFF and its 8-octet double), the address length in
+ * characters (2 octets) and each character as one octet (three, 0xFF and its 16 bits,
+ * for any at or above 0xFF), so the encoding stays one-to-one for any origin. Then the
+ * NPDU. `ip` is canonicalIPv4(address). The hash takes the octets four at a time:
+ * one multiply per word rather than per octet, for the same spread over the buckets.
+ * `out[0]` gets the length, `out[1]` the hash.
  */
-function writeKey(bytes: Uint8Array, at: number, port: number, address: string, npdu: Uint8Array, out: Int32Array): void {
+function writeKey(bytes: Uint8Array, at: number, ip: number, port: number, address: string, npdu: Uint8Array, out: Int32Array): void {
   let p = at;
-  let h = 0x811c9dc5;
+  let h = 0x2545f491;
+  if (ip >= 0 && Number.isInteger(port) && port >= 0 && port <= 0xffff) {
+    bytes[p++] = KEY_IPV4;
+    bytes[p++] = ip >>> 24;
+    bytes[p++] = (ip >>> 16) & 0xff;
+    bytes[p++] = (ip >>> 8) & 0xff;
+    bytes[p++] = ip & 0xff;
+    bytes[p++] = port >>> 8;
+    bytes[p++] = port & 0xff;
+    h = mix(mix(h, ip), port);
+  } else {
+    p = writeAnyOrigin(bytes, p, port, address);
+    for (let i = at; i < p; i++) h = mix(h, bytes[i]);
+  }
+  const n = npdu.length;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const b0 = npdu[i];
+    const b1 = npdu[i + 1];
+    const b2 = npdu[i + 2];
+    const b3 = npdu[i + 3];
+    bytes[p] = b0;
+    bytes[p + 1] = b1;
+    bytes[p + 2] = b2;
+    bytes[p + 3] = b3;
+    p += 4;
+    h = mix(h, b0 | (b1 << 8) | (b2 << 16) | (b3 << 24));
+  }
+  let tail = 0;
+  for (; i < n; i++) {
+    const b = npdu[i];
+    bytes[p++] = b;
+    tail = (tail << 8) | b;
+  }
+  // The length goes in too: a tail of zeros must not hash like a shorter key.
+  h = mix(mix(h, tail), n);
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  out[0] = p - at;
+  out[1] = (h ^ (h >>> 13)) & 0x3fffffff;
+}
+
+/** The KEY_ANY origin (see writeKey); returns where the NPDU goes. */
+function writeAnyOrigin(bytes: Uint8Array, at: number, port: number, address: string): number {
+  let p = at;
+  bytes[p++] = KEY_ANY;
   if (Number.isInteger(port) && port >= 0 && port <= 0xffff) {
     bytes[p++] = port >>> 8;
     bytes[p++] = port & 0xff;
@@ -57,49 +152,65 @@ function writeKey(bytes: Uint8Array, at: number, port: number, address: string, 
   }
   bytes[p++] = (address.length >>> 8) & 0xff;
   bytes[p++] = address.length & 0xff;
-  for (let i = at; i < p; i++) h = Math.imul(h ^ bytes[i], 0x01000193);
   for (let i = 0; i < address.length; i++) {
     const c = address.charCodeAt(i);
     if (c < 0xff) {
       bytes[p++] = c;
-      h = Math.imul(h ^ c, 0x01000193);
     } else {
       bytes[p++] = 0xff;
       bytes[p++] = c >>> 8;
       bytes[p++] = c & 0xff;
-      h = Math.imul(Math.imul(Math.imul(h ^ 0xff, 0x01000193) ^ (c >>> 8), 0x01000193) ^ (c & 0xff), 0x01000193);
     }
   }
-  for (let i = 0; i < npdu.length; i++) {
-    const b = npdu[i];
-    bytes[p++] = b;
-    h = Math.imul(h ^ b, 0x01000193);
-  }
-  out[0] = p - at;
-  out[1] = h & 0x3fffffff;
+  return p;
 }
 
 /** The hash a key gets in the table (tests use it to find two keys that share a hash). */
 export function duplicateKeyHash(address: string, port: number, npdu: Uint8Array): number {
   const out = new Int32Array(2);
-  writeKey(new Uint8Array(maxKeyLength(address, npdu)), 0, port, address, npdu, out);
+  writeKey(new Uint8Array(maxKeyLength(address, npdu)), 0, canonicalIPv4(address), port, address, npdu, out);
   return out[1];
 }
+
+/** An entry's fields in `entries`, four 32-bit words per entry: one cache line holds them, not five arrays. */
+const HASH = 0;
+const START = 1;
+const LENGTH = 2;
+/** The sequence number of the next older entry in the same bucket when this one came (it may have expired since). */
+const OLDER = 3;
+const STRIDE = 4;
+/**
+ * A bucket's fields in `buckets`: the sequence number and hash of its newest entry
+ * and of the next older one (what that entry's OLDER names). A lookup reads the one
+ * bucket and, unless a hash matches or the bucket holds three live entries, touches
+ * no entry: on a flood of distinct NPDUs the table is megabytes, and each random
+ * read of it is a cache miss that costs more than the rest of the check.
+ */
+const NEWEST = 0;
+const NEWEST_HASH = 1;
+const SECOND = 2;
+const SECOND_HASH = 3;
+const BUCKET_STRIDE = 4;
 
 export class DuplicateFilter {
   // The entries, a ring in arrival (= time) order: `count` of them from slot `head`.
   private capacity = INITIAL_ENTRIES;
   private head = 0;
   private count = 0;
+  /**
+   * Entries ever added, plus one (mod 2^32): an entry's sequence number is the value
+   * this had when it came, so the live ones are the last `count` numbers, and 0, what
+   * a new bucket holds, names no entry until the count wraps. Links name entries by
+   * sequence number, not slot: a slot is taken again by a newer entry, a number never
+   * (short of 2^32 more), so a link to an expired entry reads as expired at once,
+   * instead of leading into whatever entry took its slot.
+   */
+  private added = 1;
   private at = new Float64Array(INITIAL_ENTRIES);
-  private hash = new Int32Array(INITIAL_ENTRIES);
-  /** Where the entry's key is in `bytes`, and its length. */
-  private start = new Int32Array(INITIAL_ENTRIES);
-  private length = new Int32Array(INITIAL_ENTRIES);
-  /** The slot of the next older entry in the same bucket when this one came (it may have expired since), or NONE. */
-  private older = new Int32Array(INITIAL_ENTRIES);
-  /** hash & mask -> the slot of the newest entry in that bucket (it may have expired), or NONE: twice as many buckets as entries. */
-  private buckets = new Int32Array(2 * INITIAL_ENTRIES).fill(NONE);
+  /** Per slot, STRIDE words: see HASH. */
+  private entries = new Int32Array(STRIDE * INITIAL_ENTRIES);
+  /** Per bucket (hash & mask), BUCKET_STRIDE words: see NEWEST. Twice as many buckets as entries. */
+  private buckets = new Int32Array(BUCKET_STRIDE * 2 * INITIAL_ENTRIES);
   private mask = 2 * INITIAL_ENTRIES - 1;
   // The keys' octets, a ring in the same order: live octets from byteHead to byteTail (wrapping).
   private bytes = new Uint8Array(INITIAL_BYTES);
@@ -107,11 +218,17 @@ export class DuplicateFilter {
   private byteTail = 0;
   /** writeKey()'s results, kept to allocate nothing per call. */
   private readonly key = new Int32Array(2);
+  /** The last origin address and its canonicalIPv4(): the same devices come again and again. */
+  private lastAddress = '';
+  private lastIp = -1;
+  /** When prune() first found the table empty (null: not empty then, or already small). */
+  private emptySince: number | null = null;
 
   constructor(
     private readonly now: () => number,
     private readonly windowMs = DEFAULT_DUPLICATE_WINDOW_MS,
     private readonly maxEntries = MAX_DUPLICATE_ENTRIES,
+    private readonly shrinkAfterMs = DEFAULT_SHRINK_AFTER_MS,
   ) {}
 
   /** True when the same NPDU from the same origin was seen less than the window ago. */
@@ -121,29 +238,30 @@ export class DuplicateFilter {
     // The NPDU carries SNET/SADR, so devices behind a router are told apart by it.
     const { address, port } = received.source;
     const npdu = received.npdu;
+    if (address !== this.lastAddress) {
+      this.lastAddress = address;
+      this.lastIp = canonicalIPv4(address);
+    }
     // Written where it would go, then compared in place: nothing is allocated.
     const at = this.reserve(maxKeyLength(address, npdu));
-    writeKey(this.bytes, at, port, address, npdu, this.key);
+    writeKey(this.bytes, at, this.lastIp, port, address, npdu, this.key);
     const length = this.key[0];
     const hash = this.key[1];
-    // Newest first; a link that does not lead to an older live entry ends the chain.
-    let age = this.count;
-    for (let slot = this.buckets[hash & this.mask]; slot !== NONE; slot = this.older[slot]) {
-      const slotAge = (slot - this.head + this.capacity) % this.capacity;
-      if (slotAge >= age) break;
-      age = slotAge;
-      if (this.hash[slot] === hash && this.length[slot] === length && this.sameOctets(this.start[slot], at, length)) return true;
-    }
+    if (this.find(hash, at, length)) return true;
     if (this.maxEntries <= 0) return false;
     if (this.count >= this.maxEntries) this.dropOldest();
     else if (this.count === this.capacity) this.grow();
-    const slot = (this.head + this.count) % this.capacity;
+    const slot = this.slotOf(this.count);
+    const seq = this.added;
+    this.added = (seq + 1) | 0;
     this.count++;
+    this.emptySince = null;
     this.at[slot] = now;
-    this.hash[slot] = hash;
-    this.start[slot] = at;
-    this.length[slot] = length;
-    this.link(slot);
+    const e = STRIDE * slot;
+    this.entries[e + HASH] = hash;
+    this.entries[e + START] = at;
+    this.entries[e + LENGTH] = length;
+    this.link(slot, seq, hash);
     this.byteTail = at + length;
     // The only key (the table was empty, or its one entry just made room): the live octets start here.
     if (this.count === 1) this.byteHead = at;
@@ -154,45 +272,106 @@ export class DuplicateFilter {
     return this.count;
   }
 
+  /** True while prune() has something to do: entries to expire, or a burst's memory to give back. */
+  get needsPruning(): boolean {
+    return this.count > 0 || this.capacity > INITIAL_ENTRIES || this.bytes.length > INITIAL_BYTES;
+  }
+
   /**
    * Forgets what the window has passed without waiting for the next NPDU, and gives
-   * the memory of a burst back once the table is empty. For a timer while the table
-   * holds entries: nothing else expires them when no more NPDUs come.
+   * the memory of a burst back once the table has been empty for shrinkAfterMs. For
+   * a timer every window while needsPruning: nothing else expires entries when no
+   * more NPDUs come.
    */
   prune(): void {
-    this.expire(this.now());
-    if (this.count === 0 && (this.capacity > INITIAL_ENTRIES || this.bytes.length > INITIAL_BYTES)) {
-      this.allocate(INITIAL_ENTRIES);
-      this.bytes = new Uint8Array(INITIAL_BYTES);
-      this.head = 0;
-      this.byteHead = 0;
-      this.byteTail = 0;
+    const now = this.now();
+    this.expire(now);
+    if (this.count > 0 || !this.needsPruning) {
+      this.emptySince = null;
+      return;
+    }
+    this.emptySince ??= now;
+    if (now - this.emptySince < this.shrinkAfterMs) return;
+    this.emptySince = null;
+    this.allocate(INITIAL_ENTRIES);
+    this.bytes = new Uint8Array(INITIAL_BYTES);
+    this.head = 0;
+    this.byteHead = 0;
+    this.byteTail = 0;
+  }
+
+  /**
+   * Whether the key written at `at` is in the table. A bucket's chain runs newest to
+   * oldest, the first two from the bucket itself, the rest through OLDER, and ends
+   * at the first expired entry (all older ones in the bucket have expired too).
+   * A hash only names a candidate: the entry's own length and octets confirm it.
+   */
+  private find(hash: number, at: number, length: number): boolean {
+    const b = BUCKET_STRIDE * (hash & this.mask);
+    const buckets = this.buckets;
+    let age = this.ageOf(buckets[b + NEWEST]);
+    if (age >= this.count) return false;
+    if (buckets[b + NEWEST_HASH] === hash && this.holds(this.slotOf(age), hash, at, length)) return true;
+    // Every link leads to an older entry: one that does not (a number that wrapped) ends the chain too.
+    let older = this.ageOf(buckets[b + SECOND]);
+    if (older >= age) return false;
+    age = older;
+    if (buckets[b + SECOND_HASH] === hash && this.holds(this.slotOf(age), hash, at, length)) return true;
+    const entries = this.entries;
+    for (;;) {
+      older = this.ageOf(entries[STRIDE * this.slotOf(age) + OLDER]);
+      if (older >= age) return false;
+      age = older;
+      const slot = this.slotOf(age);
+      if (entries[STRIDE * slot + HASH] === hash && this.holds(slot, hash, at, length)) return true;
     }
   }
 
-  /** Makes the entry in `slot` the newest of its bucket. */
-  private link(slot: number): void {
-    const bucket = this.hash[slot] & this.mask;
-    this.older[slot] = this.buckets[bucket];
-    this.buckets[bucket] = slot;
+  /** Whether the entry in `slot` has this key. */
+  private holds(slot: number, hash: number, at: number, length: number): boolean {
+    const e = STRIDE * slot;
+    return this.entries[e + HASH] === hash && this.entries[e + LENGTH] === length && this.sameOctets(this.entries[e + START], at, length);
+  }
+
+  /**
+   * How many live entries came before the one numbered `seq` (0 for the oldest); `count`
+   * or more for one that has expired (a number taken for a live one after the count
+   * wrapped does no harm: holds() confirms every candidate).
+   */
+  private ageOf(seq: number): number {
+    return (seq - this.added + this.count) >>> 0;
+  }
+
+  /** The slot of the live entry of this age. */
+  private slotOf(age: number): number {
+    const slot = this.head + age;
+    return slot >= this.capacity ? slot - this.capacity : slot;
+  }
+
+  /** Makes the entry numbered `seq`, in `slot`, the newest of its bucket. */
+  private link(slot: number, seq: number, hash: number): void {
+    const b = BUCKET_STRIDE * (hash & this.mask);
+    const buckets = this.buckets;
+    this.entries[STRIDE * slot + OLDER] = buckets[b + NEWEST];
+    buckets[b + SECOND] = buckets[b + NEWEST];
+    buckets[b + SECOND_HASH] = buckets[b + NEWEST_HASH];
+    buckets[b + NEWEST] = seq;
+    buckets[b + NEWEST_HASH] = hash;
   }
 
   private expire(now: number): void {
     while (this.count > 0 && now - this.at[this.head] >= this.windowMs) this.dropOldest();
   }
 
-  /** Expires the oldest entry: it drops off the end of its bucket's chain by itself (see isDuplicate). */
+  /** Expires the oldest entry: moving the ring's start is enough, since links to it now read as expired. */
   private dropOldest(): void {
-    this.head = (this.head + 1) % this.capacity;
+    this.head = this.head + 1 === this.capacity ? 0 : this.head + 1;
     this.count--;
     if (this.count === 0) {
-      this.head = 0;
       this.byteHead = 0;
       this.byteTail = 0;
-      // Every chain is empty now: start the buckets afresh rather than leave stale slots that a new entry could revive.
-      this.buckets.fill(NONE);
     } else {
-      this.byteHead = this.start[this.head];
+      this.byteHead = this.entries[STRIDE * this.head + START];
     }
   }
 
@@ -221,17 +400,18 @@ export class DuplicateFilter {
 
   /** A ring at least twice the live octets plus `length`, keys copied to its front in order; returns where the new key goes. */
   private growBytes(length: number): number {
+    const entries = this.entries;
     let live = 0;
-    for (let k = 0; k < this.count; k++) live += this.length[(this.head + k) % this.capacity];
+    for (let k = 0; k < this.count; k++) live += entries[STRIDE * this.slotOf(k) + LENGTH];
     let size = this.bytes.length * 2;
     while (size < 2 * (live + length)) size *= 2;
     const bytes = new Uint8Array(size);
     let p = 0;
     for (let k = 0; k < this.count; k++) {
-      const slot = (this.head + k) % this.capacity;
-      bytes.set(this.bytes.subarray(this.start[slot], this.start[slot] + this.length[slot]), p);
-      this.start[slot] = p;
-      p += this.length[slot];
+      const e = STRIDE * this.slotOf(k);
+      bytes.set(this.bytes.subarray(entries[e + START], entries[e + START] + entries[e + LENGTH]), p);
+      entries[e + START] = p;
+      p += entries[e + LENGTH];
     }
     this.bytes = bytes;
     this.byteHead = 0;
@@ -241,16 +421,19 @@ export class DuplicateFilter {
 
   /** Doubles the entries (up to maxEntries), the oldest moving to slot 0, and builds the buckets again. */
   private grow(): void {
-    const old = { capacity: this.capacity, at: this.at, hash: this.hash, start: this.start, length: this.length };
+    const old = { head: this.head, capacity: this.capacity, at: this.at, entries: this.entries };
     this.allocate(Math.min(this.maxEntries, old.capacity * 2));
     // Oldest first, so that each bucket's chain runs newest to oldest again.
+    const first = (this.added - this.count) | 0;
     for (let k = 0; k < this.count; k++) {
-      const from = (this.head + k) % old.capacity;
+      let from = old.head + k;
+      if (from >= old.capacity) from -= old.capacity;
       this.at[k] = old.at[from];
-      this.hash[k] = old.hash[from];
-      this.start[k] = old.start[from];
-      this.length[k] = old.length[from];
-      this.link(k);
+      const hash = old.entries[STRIDE * from + HASH];
+      this.entries[STRIDE * k + HASH] = hash;
+      this.entries[STRIDE * k + START] = old.entries[STRIDE * from + START];
+      this.entries[STRIDE * k + LENGTH] = old.entries[STRIDE * from + LENGTH];
+      this.link(k, (first + k) | 0, hash);
     }
     this.head = 0;
   }
@@ -258,13 +441,10 @@ export class DuplicateFilter {
   private allocate(capacity: number): void {
     this.capacity = capacity;
     this.at = new Float64Array(capacity);
-    this.hash = new Int32Array(capacity);
-    this.start = new Int32Array(capacity);
-    this.length = new Int32Array(capacity);
-    this.older = new Int32Array(capacity);
+    this.entries = new Int32Array(STRIDE * capacity);
     let buckets = 2;
     while (buckets < 2 * capacity) buckets *= 2;
-    this.buckets = new Int32Array(buckets).fill(NONE);
+    this.buckets = new Int32Array(BUCKET_STRIDE * buckets);
     this.mask = buckets - 1;
   }
 }

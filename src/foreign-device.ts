@@ -380,7 +380,8 @@ export class ForeignDeviceManager extends EventEmitter {
 
   /** True when `from` is the BBMD as last resolved. */
   isFromBbmd(from: BipAddress): boolean {
-    return this.bbmdAddress !== null && sameBipAddress(from, { address: this.bbmdAddress, port: this.bbmd.port });
+    // Once per received datagram: compared in place rather than through a new BipAddress.
+    return from.port === this.bbmd.port && from.address === this.bbmdAddress;
   }
 
   snapshot(): FdSnapshot {

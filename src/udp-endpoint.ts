@@ -19,6 +19,7 @@ import { BVLL_TYPE_BIPV4, BvlcFunction, BvllFrame, FORWARDED_HEADER_LENGTH, MAX_
 import { Clock, systemClock } from './clock';
 import { DecodeError } from './decode-error';
 import { FdLogger, ForeignDeviceManager, Resolver, validateTtl } from './foreign-device';
+import { ListenerList } from './listener-list';
 import { ReceivedNpdu, decodeReceived } from './received';
 
 export type { ReceivedNpdu } from './received';
@@ -95,7 +96,7 @@ interface SharedRegistration {
   key: string;
   manager: ForeignDeviceManager;
   refs: number;
-  receivers: Set<NpduListener>;
+  receivers: ListenerList<ReceivedNpdu>;
   /** Set while the last user's release stops the manager (it still needs its BBMD's answers). */
   stopping: Promise<void> | null;
 }
@@ -124,6 +125,8 @@ export class UdpEndpoint {
   private closing = false;
   private rebindTimer: NodeJS.Timeout | null = null;
   private readonly registrations = new Map<string, SharedRegistration>();
+  /** The registrations as an array for the receive path: built again whenever one is added or removed. */
+  private registrationList: SharedRegistration[] = [];
   private readonly log: FdLogger | undefined;
   /** originOf(): the last originating address seen per last octet, as a number and as text. */
   private readonly originIps = new Uint32Array(256);
@@ -343,8 +346,9 @@ export class UdpEndpoint {
       deregister: config.deregister ?? true,
       log: config.log,
     });
-    const shared: SharedRegistration = { key, manager, refs: 1, receivers: new Set(), stopping: null };
+    const shared: SharedRegistration = { key, manager, refs: 1, receivers: new ListenerList(), stopping: null };
     this.registrations.set(key, shared);
+    this.registrationList = [...this.registrations.values()];
     return shared;
   }
 
@@ -354,7 +358,10 @@ export class UdpEndpoint {
     if (shared.refs > 0) return;
     // Stays routable while stopping, so the BBMD's answer to the Delete reaches the manager.
     shared.stopping = shared.manager.stop().finally(() => {
-      if (this.registrations.get(shared.key) === shared) this.registrations.delete(shared.key);
+      if (this.registrations.get(shared.key) === shared) {
+        this.registrations.delete(shared.key);
+        this.registrationList = [...this.registrations.values()];
+      }
     });
     await shared.stopping;
   }
@@ -363,15 +370,16 @@ export class UdpEndpoint {
 
   private onDatagram(data: Buffer, rinfo: dgram.RemoteInfo): void {
     this.received++;
-    const from: BipAddress = { address: rinfo.address, port: rinfo.port };
     // Most of what reaches a foreign device on a busy site is Forwarded-NPDUs: one that is
     // exactly well formed is taken apart here, without decodeBvll()'s frame object and with
     // the originating address's text reused (originOf). Anything else goes the general way,
-    // which decodes (or refuses) it just the same.
+    // which decodes (or refuses) it just the same. (rinfo is only compared with the BBMDs'
+    // addresses there, so it serves as the sender's address as it is.)
     if (isWellFormedForwardedNpdu(data)) {
-      this.onForwardedNpdu(data.subarray(FORWARDED_HEADER_LENGTH), this.originOf(data), from);
+      this.onForwardedNpdu(data, this.originOf(data), rinfo);
       return;
     }
+    const from: BipAddress = { address: rinfo.address, port: rinfo.port };
     let frame: BvllFrame;
     try {
       frame = decodeBvll(data);
@@ -388,11 +396,12 @@ export class UdpEndpoint {
         for (const shared of this.managersFor(from)) shared.manager.handleFrame(frame, from);
         return;
       case BvlcFunction.ForwardedNpdu:
-        this.onForwardedNpdu(frame.npdu, frame.origin, from);
+        // Only if isWellFormedForwardedNpdu() and decodeBvll() ever disagreed: the same routing.
+        this.onForwardedNpdu(data, frame.origin, from);
         return;
       case BvlcFunction.OriginalUnicastNpdu:
       case BvlcFunction.OriginalBroadcastNpdu: {
-        const everyone = [...this.registrations.values()];
+        const everyone = this.registrationList;
         const received = this.decodeNpdu(frame.npdu, from, null, bvlcFunctionName(frame.function), everyone);
         if (received) for (const shared of everyone) deliver(shared, received);
         return;
@@ -404,16 +413,22 @@ export class UdpEndpoint {
     }
   }
 
-  private onForwardedNpdu(npdu: Buffer, origin: BipAddress, from: BipAddress): void {
-    const forwarders = this.bbmdRegistrations(from);
+  /** A Forwarded-NPDU (`data`, the whole datagram), to the receivers of the BBMDs it came from. */
+  private onForwardedNpdu(data: Buffer, origin: BipAddress, from: BipAddress): void {
+    const registrations = this.registrationList;
+    // Nearly always one registration on the endpoint: found without building a list.
+    let forwarders = 0;
+    for (let i = 0; i < registrations.length; i++) if (registrations[i].manager.isFromBbmd(from)) forwarders++;
     // A Forwarded-NPDU from an address that is none of our BBMDs is not a broadcast
     // we asked for: it goes nowhere (and is counted), like any other spoofed frame.
-    if (forwarders.length === 0) {
-      for (const shared of this.registrations.values()) shared.manager.counters.spoofed++;
+    if (forwarders === 0) {
+      for (const shared of registrations) shared.manager.counters.spoofed++;
       return;
     }
-    const received = this.decodeNpdu(npdu, origin, from, 'Forwarded-NPDU', forwarders);
-    if (received) for (const shared of forwarders) deliver(shared, received);
+    const via: BipAddress = { address: from.address, port: from.port };
+    const audience = forwarders === registrations.length ? registrations : registrations.filter((shared) => shared.manager.isFromBbmd(from));
+    const received = this.decodeNpdu(data.subarray(FORWARDED_HEADER_LENGTH), origin, via, 'Forwarded-NPDU', audience);
+    if (received) for (let i = 0; i < audience.length; i++) deliver(audience[i], received);
   }
 
   /**
@@ -446,16 +461,10 @@ export class UdpEndpoint {
     }
   }
 
-  private bbmdRegistrations(from: BipAddress): SharedRegistration[] {
-    const out: SharedRegistration[] = [];
-    for (const shared of this.registrations.values()) if (shared.manager.isFromBbmd(from)) out.push(shared);
-    return out;
-  }
-
   /** The managers whose BBMD sent this, or every manager here when it came from none of them. */
-  private managersFor(from: BipAddress): Iterable<SharedRegistration> {
-    const own = this.bbmdRegistrations(from);
-    return own.length > 0 ? own : this.registrations.values();
+  private managersFor(from: BipAddress): SharedRegistration[] {
+    const own = this.registrationList.filter((shared) => shared.manager.isFromBbmd(from));
+    return own.length > 0 ? own : this.registrationList;
   }
 }
 
@@ -472,13 +481,8 @@ function isWellFormedForwardedNpdu(data: Buffer): boolean {
 
 function deliver(shared: SharedRegistration, received: ReceivedNpdu): void {
   shared.manager.counters.received++;
-  for (const listener of shared.receivers) {
-    try {
-      listener(received);
-    } catch {
-      // A receiver's bug must not stop delivery to the others or reach the socket.
-    }
-  }
+  // A receiver's bug must not stop delivery to the others or reach the socket.
+  shared.receivers.emit(received);
 }
 
 function closeSocket(socket: dgram.Socket): Promise<void> {

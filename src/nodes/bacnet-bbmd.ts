@@ -7,6 +7,7 @@
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { BbmdTestReport, testWithLiveRegistration, testWithTemporarySocket } from '../bbmd-test';
 import { FdSnapshot, ForeignDeviceManager, emptyCounters } from '../foreign-device';
+import { ListenerList } from '../listener-list';
 import { BbmdFields, BbmdSettings, parseBbmdSettings } from '../settings';
 import { NpduListener, ReceivedNpdu, RegistrationLease, acquireRegistration } from '../udp-endpoint';
 import { NodeError } from './flow-node';
@@ -27,11 +28,13 @@ class BbmdRuntime implements BbmdConfigNode {
   private releasing: Promise<void> | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
   private closed = false;
-  private readonly receivers = new Set<NpduListener>();
+  private readonly receivers = new ListenerList<ReceivedNpdu>();
   private stopReceiving: (() => void) | null = null;
   private readonly onChange = (snapshot: FdSnapshot): void => this.broadcastSnapshot(snapshot);
-  private readonly onNpdu = (received: ReceivedNpdu): void => {
-    for (const receiver of this.receivers) receiver(received);
+  private readonly onNpdu = (received: ReceivedNpdu): void => this.receivers.emit(received, this.onReceiverError);
+  /** A flow node's receiver that throws is a bug: said, and the other receivers still get the NPDU. */
+  private readonly onReceiverError = (err: unknown): void => {
+    this.node.error(`a receiving node failed on an NPDU: ${err instanceof Error ? err.message : String(err)}`);
   };
 
   constructor(

@@ -4,9 +4,11 @@
  * originating device, how it came, the decoded NPDU header, the APDU's type and
  * service, and the I-Am fields for an I-Am. Optional filter and duplicate drop.
  */
+import { performance } from 'node:perf_hooks';
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import { describeValue } from '../describe-value';
 import { DEFAULT_DUPLICATE_WINDOW_MS, DuplicateFilter } from '../duplicate-filter';
+import { messageIds } from '../message-id';
 import { ReceivedNpdu, isBroadcast } from '../received';
 import { SettingsError } from '../settings';
 import { attachToBbmd, nodeError } from './flow-node';
@@ -31,7 +33,10 @@ export function parseReceiveSettings(def: ReceiveDef): { filter: ReceiveFilter; 
   return { filter, dedup: dedup === true || dedup === 'true' };
 }
 
-/** The message fd-receive sends for one NPDU (DESIGN.md, fd-receive). */
+/**
+ * The message fd-receive sends for one NPDU (DESIGN.md, fd-receive). It comes with its
+ * `_msgid` (see message-id.ts: Node-RED's own generator would cost more than the rest).
+ */
 export function receiveMessage(received: ReceivedNpdu): NodeMessage {
   const { header } = received;
   const source: Record<string, unknown> = { address: received.source.address, port: received.source.port };
@@ -40,6 +45,7 @@ export function receiveMessage(received: ReceivedNpdu): NodeMessage {
     source.mac = header.sadr;
   }
   const msg: Record<string, unknown> = {
+    _msgid: messageIds.next(),
     payload: received.npdu,
     source,
     bvlc: { function: received.bvlcFunction, via: received.via },
@@ -70,13 +76,13 @@ export default function register(RED: NodeAPI): void {
       return;
     }
     const duplicates = settings.dedup ? new DuplicateFilter(() => performance.now()) : null;
-    // While the duplicate table holds entries, forget the expired ones every window even
-    // when no NPDU comes to do it, so a burst's memory goes back once it is over.
+    // While the duplicate table holds entries (or a burst's memory), forget the expired ones
+    // every window even when no NPDU comes to do it, so that memory goes back once it is over.
     let pruneTimer: NodeJS.Timeout | null = null;
     const prune = (): void => {
       pruneTimer = null;
       duplicates?.prune();
-      if (duplicates && duplicates.size > 0) armPrune();
+      if (duplicates?.needsPruning) armPrune();
     };
     const armPrune = (): void => {
       pruneTimer = setTimeout(prune, DEFAULT_DUPLICATE_WINDOW_MS);

@@ -112,6 +112,10 @@ describe('fd-receive and fd-send (test helper, emulated site on 127.0.0.1)', fun
       assert.equal(npdu.version, 1);
       assert.equal((m.payload as Buffer)[npdu.apduOffset], 0x10);
     }
+    // fd-receive gives each message its id (message-id.ts), which Node-RED keeps: one per message.
+    const ids = got.map((m) => m._msgid);
+    for (const id of ids) assert.match(String(id), /^[0-9a-f]{16}$/);
+    assert.equal(new Set(ids).size, ids.length);
   });
 
   it('replies relayed by the BBMD come as Forwarded-NPDU with the device as source and the BBMD as via', async () => {

@@ -6,7 +6,7 @@
  * on random traffic, on keys that share a hash, and at the edges.
  */
 import assert from 'node:assert/strict';
-import { DuplicateFilter, duplicateKeyHash } from '../../dist/duplicate-filter';
+import { DEFAULT_SHRINK_AFTER_MS, DuplicateFilter, canonicalIPv4, duplicateKeyHash } from '../../dist/duplicate-filter';
 import type { ReceivedNpdu } from '../../dist/received';
 
 /** The contract, as plainly as it can be written: a Map from "address:port|octets" to the time first seen. */
@@ -34,6 +34,11 @@ class ReferenceFilter {
   get size(): number {
     return this.seen.size;
   }
+}
+
+/** The table's size, which the tests read to see it grow and shrink. */
+function internals(filter: DuplicateFilter): { capacity: number; bytes: Uint8Array } {
+  return filter as unknown as { capacity: number; bytes: Uint8Array };
 }
 
 function received(address: string, port: number, npdu: Buffer): ReceivedNpdu {
@@ -68,11 +73,13 @@ function collidingPair(): [ReceivedNpdu, ReceivedNpdu] {
 describe('DuplicateFilter', () => {
   it('agrees with the reference model on random traffic, for every window and table size', () => {
     const random = lcg(7);
+    let shrinks = 0;
     for (const windowMs of [1, 25, 1000]) {
       for (const maxEntries of [0, 1, 2, 3, 64, 65, 500, 50_000]) {
         let t = 0;
         const now = (): number => t;
-        const filter = new DuplicateFilter(now, windowMs, maxEntries);
+        // prune() may run at any step, and give the memory back after 3 windows empty: never a different answer.
+        const filter = new DuplicateFilter(now, windowMs, maxEntries, 3 * windowMs);
         const reference = new ReferenceFilter(now, windowMs, maxEntries);
         const pool: ReceivedNpdu[] = [];
         for (let i = 0; i < 400; i++) {
@@ -80,19 +87,35 @@ describe('DuplicateFilter', () => {
           // (the byte ring grows and wraps), a few odd addresses (the key encoding).
           const npdu = Buffer.alloc(1 + Math.floor(random() * (random() < 0.05 ? 1497 : 5)));
           for (let j = 0; j < npdu.length; j++) npdu[j] = random() < 0.5 ? 0 : Math.floor(random() * 256);
-          const address = random() < 0.02 ? 'fe80::1%\u00ffé\u0100' : `10.0.${Math.floor(random() * 3)}.${Math.floor(random() * 3)}`;
+          // Dotted quads as Node.js writes them take the 4-octet form of the key; a few written
+          // otherwise (a leading zero) and other text take the general one: never the same key.
+          const odd = random();
+          const address =
+            odd < 0.02 ? 'fe80::1%\u00ffé\u0100' : odd < 0.06 ? `10.0.0.0${Math.floor(random() * 3)}` : `10.0.${Math.floor(random() * 3)}.${Math.floor(random() * 3)}`;
           // Ports are 0..65535 from the decoders; the filter stays exact for any number all the same.
           const port = random() < 0.02 ? [70000, 0.5, -1][Math.floor(random() * 3)] : 47808 + Math.floor(random() * 2);
           pool.push(received(address, port, npdu));
         }
         for (let i = 0; i < 6000; i++) {
+          if (random() < 0.003) {
+            // A quiet spell long enough for prune() to empty the table and then give its memory back.
+            t += 2 * windowMs;
+            filter.prune();
+            t += 3.5 * windowMs;
+            const before = internals(filter);
+            const [capacity, bytes] = [before.capacity, before.bytes.length];
+            filter.prune();
+            if (internals(filter).capacity < capacity || internals(filter).bytes.length < bytes) shrinks++;
+          }
           t += random() < 0.3 ? 0 : random() * windowMs * 0.1;
+          if (random() < 0.02) filter.prune();
           const r = pool[Math.floor(random() * (random() < 0.5 ? 10 : pool.length))];
           assert.equal(filter.isDuplicate(r), reference.isDuplicate(r), `window ${windowMs}, max ${maxEntries}, step ${i}`);
           assert.equal(filter.size, reference.size);
         }
       }
     }
+    assert.ok(shrinks >= 5, `the table gave its memory back ${shrinks} times: the random traffic must make it do so`);
   });
 
   it('tells apart two different NPDUs that share a hash, and still finds each one again', () => {
@@ -109,6 +132,16 @@ describe('DuplicateFilter', () => {
     assert.equal(filter.isDuplicate(b), false, 'the window has passed for both');
     assert.equal(filter.isDuplicate(a), false);
     assert.equal(filter.size, 2);
+  });
+
+  it('reads the 4-octet form only from a dotted quad as Node.js writes one', () => {
+    assert.equal(canonicalIPv4('10.0.0.1'), 0x0a000001);
+    assert.equal(canonicalIPv4('0.0.0.0'), 0);
+    assert.equal(canonicalIPv4('255.255.255.255'), 0xffffffff);
+    assert.equal(canonicalIPv4('192.168.100.200'), 0xc0a864c8);
+    for (const text of ['010.0.0.1', '10.0.0.01', '10.00.0.1', '1.2.3', '1.2.3.4.5', '256.0.0.1', '1.2.3.256', '1..2.3', '.1.2.3', '1.2.3.', 'a.b.c.d', ' 1.2.3.4', '1.2.3.4 ', '', '::1', '1.2.3.4:5', '1000.2.3.4']) {
+      assert.equal(canonicalIPv4(text), -1, JSON.stringify(text));
+    }
   });
 
   it('keeps the origin in the key: the same NPDU from another address or port is not a duplicate', () => {
@@ -130,23 +163,59 @@ describe('DuplicateFilter', () => {
     assert.equal(filter.isDuplicate(r[0]), false, 'the oldest was dropped');
   });
 
-  it('prune() forgets what the window has passed and gives a burst\'s memory back', () => {
+  it('prune() forgets what the window has passed, and gives a burst\'s memory back after 30 s empty', () => {
     let t = 0;
     const filter = new DuplicateFilter(() => t);
+    assert.equal(filter.needsPruning, false, 'a new table has nothing to prune');
     for (let n = 0; n < 20_000; n++) filter.isDuplicate(received('10.0.0.1', 47808, Buffer.from([1, 0, n >> 8, n & 0xff])));
     assert.equal(filter.size, 20_000);
+    assert.equal(filter.needsPruning, true);
     t = 999;
     filter.prune();
     assert.equal(filter.size, 20_000, 'still within the window');
     t = 1000;
     filter.prune();
     assert.equal(filter.size, 0);
-    const internals = filter as unknown as { capacity: number; bytes: Uint8Array };
-    assert.equal(internals.capacity, 64);
-    assert.equal(internals.bytes.length, 4096);
+    // Kept for the next burst a while: growing again costs fresh pages and rebuilt buckets.
+    assert.ok(internals(filter).capacity > 64);
+    t = 1000 + DEFAULT_SHRINK_AFTER_MS - 1;
+    filter.prune();
+    assert.ok(internals(filter).capacity > 64, 'not yet: empty for less than 30 s');
+    assert.equal(filter.needsPruning, true);
+    t = 1000 + DEFAULT_SHRINK_AFTER_MS;
+    filter.prune();
+    assert.equal(internals(filter).capacity, 64);
+    assert.equal(internals(filter).bytes.length, 4096);
+    assert.equal(filter.needsPruning, false, 'nothing left to do: the timer stops');
     // And it works as before afterwards.
     const x = received('10.0.0.1', 47808, Buffer.from([1, 0]));
     assert.equal(filter.isDuplicate(x), false);
     assert.equal(filter.isDuplicate(x), true);
+  });
+
+  it('a burst within 30 s of the last one finds the table as it was, and the quiet time starts again', () => {
+    let t = 0;
+    const filter = new DuplicateFilter(() => t);
+    const burst = (from: number): void => {
+      for (let n = from; n < from + 5000; n++) assert.equal(filter.isDuplicate(received('10.0.0.1', 47808, Buffer.from([1, 0, n >> 8, n & 0xff]))), false);
+    };
+    burst(0);
+    const grown = internals(filter).capacity;
+    t = 1000;
+    filter.prune();
+    assert.equal(filter.size, 0);
+    t = 20_000;
+    filter.prune();
+    burst(5000);
+    assert.equal(internals(filter).capacity, grown, 'the same table, not grown again');
+    assert.equal(filter.isDuplicate(received('10.0.0.1', 47808, Buffer.from([1, 0, 5000 >> 8, 5000 & 0xff]))), true);
+    t = 21_000;
+    filter.prune();
+    t = 21_000 + DEFAULT_SHRINK_AFTER_MS - 1;
+    filter.prune();
+    assert.equal(internals(filter).capacity, grown, '30 s from when it was empty again, not from the first time');
+    t = 21_000 + DEFAULT_SHRINK_AFTER_MS;
+    filter.prune();
+    assert.equal(internals(filter).capacity, 64);
   });
 });
