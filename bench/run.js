@@ -37,8 +37,8 @@ const CONFIG = {
   /** Messages a bench-source sends per event-loop turn, every variant alike. */
   batch: 100,
   /** Per variant and round: sendWindows turns of sendPerWindow messages, after sendWarm to warm up. */
-  sendWindows: 6,
-  sendPerWindow: 5_000,
+  sendWindows: 15,
+  sendPerWindow: 2_000,
   /** Enough for the optimising compiler to have settled before the measured messages. */
   sendWarm: 10_000,
   /** Per variant and round: receiveWindows turns of receiveBlastMs at saturation, after receiveWarm at steadyRate. */
