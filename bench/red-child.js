@@ -331,7 +331,7 @@ async function sendJob() {
 }
 
 /**
- * Receive path, one round: fd-receive and udp in in this one runtime, each with its own
+ * Receive path, one round: fd-receive (dedup on and off) and udp in in this one runtime, each with its own
  * sink; the parent has the peer offer one of them more than the runtime takes for a
  * while, then the other (rotated), and reads CPU time per delivered message for each.
  */

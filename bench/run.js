@@ -17,7 +17,8 @@
  *
  * Environment: BENCH_ROUNDS (default 7, at least 5), BENCH_CPU_PROF=<dir> (node --cpu-prof
  * every Node-RED child into <dir>), BENCH_LOG=info (Node-RED's log on stderr),
- * BENCH_ONLY=send,receive,drops,alloc,soak,deploy (only those parts, no results),
+ * BENCH_ONLY=send,receive,drops,alloc,soak,deploy (only those parts, no results), BENCH_TRACE=1 (each
+ * receive turn: messages, CPU, minor page faults, GC time),
  * BENCH_PACKAGE=<dir> (another build of the package, e.g. an older version, to
  * compare: a directory with its package.json, nodes/ and dist/).
  */
@@ -215,7 +216,7 @@ async function sendRound(round) {
 // ---- 2. receive path --------------------------------------------------------------------------
 
 /**
- * One round of the receive path: fd-receive and udp in in one fresh process; each warmed
+ * One round of the receive path: fd-receive (dedup on and off) and udp in in one fresh process; each warmed
  * up, then in turns (rotated) the peer offers one of them more than the runtime takes for
  * a while; CPU µs per delivered message per turn, the median per variant.
  * @param {number} round
@@ -482,7 +483,7 @@ async function main() {
   out.push('');
   out.push(
     `2. Receive path: Forwarded-NPDUs (distinct I-Ams, 27 octets) from the peer process (the BBMD the config node registered with). Each round is ` +
-      `a fresh Node-RED process holding both variants, each wired to its own sink node; after ${int(CONFIG.receiveWarm)} each at ${int(CONFIG.steadyRate)}/s ` +
+      `a fresh Node-RED process holding every variant (each fd-receive on its own config node and local port), each wired to its own sink node; after ${int(CONFIG.receiveWarm)} each at ${int(CONFIG.steadyRate)}/s ` +
       `to warm up, they take turns (rotated), ${CONFIG.receiveWindows} each, of ${CONFIG.receiveBlastMs} ms in which the peer offers more than the runtime ` +
       `takes (the kernel drops the rest, which costs the process nothing); per turn, CPU time per message out of the node, until what the socket ` +
       `held is handled. Medians as above.`,

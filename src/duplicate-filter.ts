@@ -5,20 +5,20 @@
  * It runs once per received NPDU, so it is built to allocate nothing per call
  * and to touch little memory: the keys (origin and NPDU octets) are copied into
  * one byte ring instead of being joined into a string per message; entries live
- * in parallel typed arrays in arrival order, so expiry pops from the front (a Map
+ * in a typed array in arrival order, so expiry only moves the ring's start (a Map
  * iterated from its front, as before, slowed down as it churned: it keeps deleted
  * entries as holes until it rehashes); and a hash of the key picks a bucket of a
- * chained hash table held in typed arrays too (a Map of 50,000 churning entries
+ * chained hash table held in a typed array too (a Map of 50,000 churning entries
  * costs a few hundred ns per operation).
  *
- * A bucket holds the slot of its newest entry and each entry the slot of the next
- * older one in its bucket. Entries sit in a ring in arrival order, so a slot's
- * place in the ring (how far from the oldest) says how old its entry is: a chain
- * runs newest to oldest and ends where a link does not lead to an older live
- * entry. Expiring an entry is therefore only moving the ring's start, with no
- * random access to unlink it. A hash only finds candidates: every hit is
- * confirmed octet by octet (the port is part of the key's octets), so two
- * different keys are never taken for each other.
+ * Every entry gets the next sequence number, so the live ones are the last `count`
+ * numbers. A bucket holds the numbers and hashes of its two newest entries, and each
+ * entry the number of the next older one in its bucket: a chain runs newest to
+ * oldest and ends at the first expired number, since everything older in the bucket
+ * has expired too. Expiring an entry is therefore only moving the ring's start, with
+ * no random access to unlink it, and a lookup reads one bucket. A hash only finds
+ * candidates: every hit is confirmed octet by octet (the origin is part of the key's
+ * octets), so two different keys are never taken for each other.
  */
 import type { ReceivedNpdu } from './received';
 

@@ -118,6 +118,26 @@ describe('DuplicateFilter', () => {
     assert.ok(shrinks >= 5, `the table gave its memory back ${shrinks} times: the random traffic must make it do so`);
   });
 
+  it('agrees with the reference model across the wrap of its entry numbers (after 2^31 and 2^32 entries)', () => {
+    const random = lcg(3);
+    // The count of entries ever added is a 32-bit number: start it just before each wrap.
+    for (const start of [0x7ffffff0 | 0, -16, -1]) {
+      let t = 0;
+      const now = (): number => t;
+      const filter = new DuplicateFilter(now, 100, 64);
+      (filter as unknown as { added: number }).added = start;
+      const reference = new ReferenceFilter(now, 100, 64);
+      const pool = Array.from({ length: 50 }, (_, n) => received('10.0.0.1', 47808, Buffer.from([1, 0, n])));
+      for (let i = 0; i < 3000; i++) {
+        t += random() * 3;
+        const r = pool[Math.floor(random() * pool.length)];
+        assert.equal(filter.isDuplicate(r), reference.isDuplicate(r), `start ${start}, step ${i}`);
+        assert.equal(filter.size, reference.size);
+      }
+      assert.notEqual((filter as unknown as { added: number }).added, start, 'entries were added across the wrap');
+    }
+  });
+
   it('tells apart two different NPDUs that share a hash, and still finds each one again', () => {
     const [a, b] = collidingPair();
     assert.notDeepEqual(a.npdu, b.npdu);
