@@ -12,8 +12,8 @@
  * costs a few hundred ns per operation).
  *
  * Every entry gets the next sequence number, so the live ones are the last `count`
- * numbers. A bucket holds the numbers and hashes of its two newest entries, and each
- * entry the number of the next older one in its bucket: a chain runs newest to
+ * numbers. A bucket holds the number and hash of its newest entry, and each entry
+ * the number of the next older one in its bucket: a chain runs newest to
  * oldest and ends at the first expired number, since everything older in the bucket
  * has expired too. Expiring an entry is therefore only moving the ring's start, with
  * no random access to unlink it, and a lookup reads one bucket. A hash only finds
@@ -180,17 +180,16 @@ const LENGTH = 2;
 const OLDER = 3;
 const STRIDE = 4;
 /**
- * A bucket's fields in `buckets`: the sequence number and hash of its newest entry
- * and of the next older one (what that entry's OLDER names). A lookup reads the one
- * bucket and, unless a hash matches or the bucket holds three live entries, touches
- * no entry: on a flood of distinct NPDUs the table is megabytes, and each random
- * read of it is a cache miss that costs more than the rest of the check.
+ * A bucket's fields in `buckets`: the sequence number and hash of its newest entry.
+ * A lookup reads the one bucket and touches no entry unless that entry is live and
+ * its hash matches or it links to an older live one: on a flood of distinct NPDUs
+ * the table is megabytes, and each random read of it is a cache (and TLB) miss that
+ * costs more than the rest of the check. (Keeping the second newest in the bucket
+ * too spared a few of those reads but doubled the buckets, for no gain measured.)
  */
 const NEWEST = 0;
 const NEWEST_HASH = 1;
-const SECOND = 2;
-const SECOND_HASH = 3;
-const BUCKET_STRIDE = 4;
+const BUCKET_STRIDE = 2;
 
 export class DuplicateFilter {
   // The entries, a ring in arrival (= time) order: `count` of them from slot `head`.
@@ -302,7 +301,7 @@ export class DuplicateFilter {
 
   /**
    * Whether the key written at `at` is in the table. A bucket's chain runs newest to
-   * oldest, the first two from the bucket itself, the rest through OLDER, and ends
+   * oldest, the first from the bucket itself, the rest through OLDER, and ends
    * at the first expired entry (all older ones in the bucket have expired too).
    * A hash only names a candidate: the entry's own length and octets confirm it.
    */
@@ -313,10 +312,7 @@ export class DuplicateFilter {
     if (age >= this.count) return false;
     if (buckets[b + NEWEST_HASH] === hash && this.holds(this.slotOf(age), hash, at, length)) return true;
     // Every link leads to an older entry: one that does not (a number that wrapped) ends the chain too.
-    let older = this.ageOf(buckets[b + SECOND]);
-    if (older >= age) return false;
-    age = older;
-    if (buckets[b + SECOND_HASH] === hash && this.holds(this.slotOf(age), hash, at, length)) return true;
+    let older: number;
     const entries = this.entries;
     for (;;) {
       older = this.ageOf(entries[STRIDE * this.slotOf(age) + OLDER]);
@@ -353,8 +349,6 @@ export class DuplicateFilter {
     const b = BUCKET_STRIDE * (hash & this.mask);
     const buckets = this.buckets;
     this.entries[STRIDE * slot + OLDER] = buckets[b + NEWEST];
-    buckets[b + SECOND] = buckets[b + NEWEST];
-    buckets[b + SECOND_HASH] = buckets[b + NEWEST_HASH];
     buckets[b + NEWEST] = seq;
     buckets[b + NEWEST_HASH] = hash;
   }

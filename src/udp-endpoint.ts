@@ -246,7 +246,7 @@ export class UdpEndpoint {
   }
 
   private bind(): Promise<void> {
-    const socket = dgram.createSocket({ type: 'udp4', reuseAddr: false });
+    const socket = dgram.createSocket({ type: 'udp4', reuseAddr: false, lookup: literalLookup });
     // After an unexpected close, bind the port we had (even when the config says
     // "automatic"): the BBMD's FDT entry names it.
     const port = this.bound?.port ?? this.config.port;
@@ -483,6 +483,30 @@ function deliver(shared: SharedRegistration, received: ReceivedNpdu): void {
   shared.manager.counters.received++;
   // A receiver's bug must not stop delivery to the others or reach the socket.
   shared.receivers.emit(received);
+}
+
+/** The last address literalLookup() let through: the same few destinations come again and again. */
+let lastLiteral = '';
+
+/**
+ * The endpoint's sockets' lookup. dgram looks up the destination of every datagram,
+ * even an address literal: dns.lookup() tests it with isIP() and calls back on the
+ * next tick, most of what a send costs in JavaScript. Everything the endpoint sends to
+ * is an IPv4 address already (the manager resolves the BBMD's name once, fd-send
+ * resolves or checks its destination), so a literal is given back at once, as it is;
+ * anything else goes to dns.lookup() as before.
+ */
+function literalLookup(
+  hostname: string,
+  options: dns.LookupOneOptions,
+  callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void,
+): void {
+  if (hostname === lastLiteral || isIPv4(hostname)) {
+    lastLiteral = hostname;
+    callback(null, hostname, 4);
+    return;
+  }
+  dns.lookup(hostname, options, callback);
 }
 
 function closeSocket(socket: dgram.Socket): Promise<void> {

@@ -5,6 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import * as dgram from 'node:dgram';
+// The module object itself (not a namespace copy), so that a test can watch dns.lookup().
+import dns = require('node:dns');
 import { BipAddress } from '../../dist/address';
 import { BvlcFunction, decodeBvll, encodeBvll } from '../../dist/bvll';
 import {
@@ -199,6 +201,35 @@ describe('UDP endpoint (127.0.0.1)', function () {
     assert.match(eacces, /cannot bind UDP 10\.1\.2\.3:47: permission denied\. Ports below 1024 need extra privileges/);
     const notAvail = bindErrorMessage(Object.assign(new Error('bind EADDRNOTAVAIL'), { code: 'EADDRNOTAVAIL' }), where);
     assert.match(notAvail, /10\.1\.2\.3 is not an address of this machine\. Use 0\.0\.0\.0/);
+  });
+
+  it('sends to an address literal without a DNS lookup, and still resolves a name', async () => {
+    const bbmd = new RawBbmd();
+    await bbmd.start();
+    cleanups.push(() => bbmd.stop());
+    const l = await lease(config(bbmd.address));
+    await until(() => l.manager.registered, 2000, 'registered');
+    const before = bbmd.received.length;
+    const frame = encodeBvll({ function: BvlcFunction.OriginalUnicastNpdu, npdu: Buffer.from([1, 0, 0x10, 0x08]) });
+    const sent = (to: BipAddress): Promise<Error | null> => new Promise((resolve) => l.endpoint.sendNow(frame, to, resolve));
+    // The socket's lookup answers a literal itself (see literalLookup) and passes a name to dns.lookup().
+    const lookups: string[] = [];
+    const realLookup = dns.lookup;
+    (dns as { lookup: unknown }).lookup = (host: string, ...rest: unknown[]): unknown => {
+      lookups.push(host);
+      return (realLookup as (...args: unknown[]) => unknown)(host, ...rest);
+    };
+    try {
+      assert.equal(await sent({ address: LOOPBACK, port: bbmd.address.port }), null);
+      assert.deepEqual(lookups, [], 'no lookup for a literal');
+      // 'localhost' resolves from the hosts file: no query leaves the machine.
+      assert.equal(await sent({ address: 'localhost', port: bbmd.address.port }), null);
+      assert.deepEqual(lookups, ['localhost']);
+    } finally {
+      (dns as { lookup: unknown }).lookup = realLookup;
+    }
+    await until(() => bbmd.received.length === before + 2, 2000, 'both datagrams');
+    for (const r of bbmd.received.slice(before)) assert.equal(r.fn, BvlcFunction.OriginalUnicastNpdu);
   });
 
   it('refuses a bad local endpoint before binding', async () => {
