@@ -20,14 +20,15 @@ export class ListenerList<T> {
   }
 
   /**
-   * Calls every listener with `value`. One that throws does not keep the value from
-   * the others: its error goes to `onError` (or nowhere).
+   * Calls every listener with `value`, or with `copy(value)` for every listener after the
+   * first when `copy` is given (no two listeners then hold the same object). One that
+   * throws does not keep the value from the others: its error goes to `onError` (or nowhere).
    */
-  emit(value: T, onError?: (err: unknown) => void): void {
+  emit(value: T, onError?: (err: unknown) => void, copy?: (value: T) => T): void {
     const items = this.items;
     for (let i = 0; i < items.length; i++) {
       try {
-        items[i](value);
+        items[i](i > 0 && copy ? copy(value) : value);
       } catch (err) {
         onError?.(err);
       }

@@ -39,3 +39,23 @@ export function decodeReceived(npdu: Buffer, source: BipAddress, via: BipAddress
 export function isBroadcast(received: ReceivedNpdu): boolean {
   return received.bvlcFunction !== 'Original-Unicast-NPDU' || received.header.dnet === 0xffff;
 }
+
+/**
+ * A copy that shares no object or octet with `received`. The endpoint decodes a datagram
+ * once; when it goes to more than one receiver (two fd-receive nodes on one config node,
+ * or config nodes sharing a socket), the first gets the decoded objects and each other a
+ * copy, so a flow that changes its message cannot change another node's, as Node-RED
+ * itself clones a message sent down more than one wire.
+ */
+export function copyReceived(received: ReceivedNpdu): ReceivedNpdu {
+  const { header } = received;
+  return {
+    npdu: Buffer.from(received.npdu),
+    source: { ...received.source },
+    via: received.via && { ...received.via },
+    bvlcFunction: received.bvlcFunction,
+    header: { ...header, networkMessage: header.networkMessage && { ...header.networkMessage } },
+    apdu: received.apdu && { ...received.apdu },
+    iAm: received.iAm && { ...received.iAm },
+  };
+}

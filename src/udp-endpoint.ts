@@ -20,7 +20,7 @@ import { Clock, systemClock } from './clock';
 import { DecodeError } from './decode-error';
 import { FdLogger, ForeignDeviceManager, Resolver, validateTtl } from './foreign-device';
 import { ListenerList } from './listener-list';
-import { ReceivedNpdu, decodeReceived } from './received';
+import { ReceivedNpdu, copyReceived, decodeReceived } from './received';
 
 export type { ReceivedNpdu } from './received';
 
@@ -403,7 +403,7 @@ export class UdpEndpoint {
       case BvlcFunction.OriginalBroadcastNpdu: {
         const everyone = this.registrationList;
         const received = this.decodeNpdu(frame.npdu, from, null, bvlcFunctionName(frame.function), everyone);
-        if (received) for (const shared of everyone) deliver(shared, received);
+        if (received) for (let i = 0; i < everyone.length; i++) deliver(everyone[i], i === 0 ? received : copyReceived(received));
         return;
       }
       default:
@@ -428,7 +428,7 @@ export class UdpEndpoint {
     const via: BipAddress = { address: from.address, port: from.port };
     const audience = forwarders === registrations.length ? registrations : registrations.filter((shared) => shared.manager.isFromBbmd(from));
     const received = this.decodeNpdu(data.subarray(FORWARDED_HEADER_LENGTH), origin, via, 'Forwarded-NPDU', audience);
-    if (received) for (let i = 0; i < audience.length; i++) deliver(audience[i], received);
+    if (received) for (let i = 0; i < audience.length; i++) deliver(audience[i], i === 0 ? received : copyReceived(received));
   }
 
   /**
@@ -479,10 +479,11 @@ function isWellFormedForwardedNpdu(data: Buffer): boolean {
   );
 }
 
+/** To one registration's receivers: the first gets `received`, the others copies (see copyReceived). */
 function deliver(shared: SharedRegistration, received: ReceivedNpdu): void {
   shared.manager.counters.received++;
   // A receiver's bug must not stop delivery to the others or reach the socket.
-  shared.receivers.emit(received);
+  shared.receivers.emit(received, undefined, copyReceived);
 }
 
 /** The last address literalLookup() let through: the same few destinations come again and again. */

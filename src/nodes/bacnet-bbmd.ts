@@ -8,6 +8,7 @@ import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { BbmdTestReport, testWithLiveRegistration, testWithTemporarySocket } from '../bbmd-test';
 import { FdSnapshot, ForeignDeviceManager, emptyCounters } from '../foreign-device';
 import { ListenerList } from '../listener-list';
+import { copyReceived } from '../received';
 import { BbmdFields, BbmdSettings, parseBbmdSettings } from '../settings';
 import { NpduListener, ReceivedNpdu, RegistrationLease, acquireRegistration } from '../udp-endpoint';
 import { NodeError } from './flow-node';
@@ -31,7 +32,8 @@ class BbmdRuntime implements BbmdConfigNode {
   private readonly receivers = new ListenerList<ReceivedNpdu>();
   private stopReceiving: (() => void) | null = null;
   private readonly onChange = (snapshot: FdSnapshot): void => this.broadcastSnapshot(snapshot);
-  private readonly onNpdu = (received: ReceivedNpdu): void => this.receivers.emit(received, this.onReceiverError);
+  // The first receiving node gets the decoded NPDU, any other a copy: no two messages share an object.
+  private readonly onNpdu = (received: ReceivedNpdu): void => this.receivers.emit(received, this.onReceiverError, copyReceived);
   /** A flow node's receiver that throws is a bug: said, and the other receivers still get the NPDU. */
   private readonly onReceiverError = (err: unknown): void => {
     this.node.error(`a receiving node failed on an NPDU: ${err instanceof Error ? err.message : String(err)}`);

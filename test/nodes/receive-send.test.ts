@@ -13,6 +13,7 @@ import { encodeNpdu } from '../../dist/npdu';
 import { openEndpoints } from '../../dist/udp-endpoint';
 import { BbmdEmulator, DemoSite, startDemoSite } from '../support/bbmd-emulator';
 import { FlowNode, Msg, catchNode, collect, lastError, packageNodes } from '../support/red-helper';
+import { sharedObjects } from '../support/shared-objects';
 import { LOOPBACK, pause, until } from '../support/wait';
 
 const NODES = [...packageNodes('bacnet-bbmd', 'fd-broadcast', 'fd-status', 'fd-receive', 'fd-send'), catchNode()];
@@ -116,6 +117,31 @@ describe('fd-receive and fd-send (test helper, emulated site on 127.0.0.1)', fun
     const ids = got.map((m) => m._msgid);
     for (const id of ids) assert.match(String(id), /^[0-9a-f]{16}$/);
     assert.equal(new Set(ids).size, ids.length);
+  });
+
+  it('two fd-receive nodes on one config node get messages that share no object: changing one leaves the other', async () => {
+    site.emulator.setQuirks({ replyMode: 'forwarded' });
+    await helper.load(NODES, [
+      ...flow({ filter: 'i-am' }),
+      { id: 'rx2', type: 'fd-receive', z: 'tab', bbmd: 'cfg', filter: 'i-am', dedup: true, wires: [['got2']] },
+      { id: 'got2', type: 'helper', z: 'tab' },
+    ]);
+    const got = collect('got');
+    const got2 = collect('got2');
+    const states = collect('states');
+    await until(() => states.some((m) => m.topic === 'registered'), 3000, 'registered');
+    helper.getNode('whois')?.receive({} as never);
+    await until(() => got.length === 3 && got2.length === 3, 2000, 'three I-Am at each node');
+    const instance = (m: Msg): number => (m.iAm as { deviceInstance: number }).deviceInstance;
+    for (const m of got) {
+      const twin = got2.find((other) => instance(other) === instance(m)) as Msg;
+      assert.deepEqual({ ...twin, _msgid: m._msgid }, m, 'the same content');
+      assert.deepEqual(sharedObjects(m, twin), [], 'no object or octet in common');
+      (m.payload as Buffer)[0] = 0xee;
+      (m.iAm as { vendorId: number }).vendorId = 1;
+      assert.equal((twin.payload as Buffer)[0], 0x01);
+      assert.equal((twin.iAm as { vendorId: number }).vendorId, 260);
+    }
   });
 
   it('replies relayed by the BBMD come as Forwarded-NPDU with the device as source and the BBMD as via', async () => {

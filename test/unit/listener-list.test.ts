@@ -3,8 +3,11 @@
  * fd-receive gives its messages.
  */
 import assert from 'node:assert/strict';
+import { decodeBvll } from '../../dist/bvll';
 import { ListenerList } from '../../dist/listener-list';
 import { MessageIds, messageIds } from '../../dist/message-id';
+import { copyReceived, decodeReceived } from '../../dist/received';
+import { sharedObjects } from '../support/shared-objects';
 
 describe('ListenerList', () => {
   it('calls each listener once per value, in the order they were added; adding one twice keeps one', () => {
@@ -54,6 +57,35 @@ describe('ListenerList', () => {
     list.emit(1);
     list.emit(2);
     assert.deepEqual(calls, ['first1', 'second1', 'first2', 'late2']);
+  });
+});
+
+describe('one decoded NPDU for several receivers', () => {
+  it('emit() with a copy function gives the first listener the value and every other its own copy', () => {
+    const list = new ListenerList<{ n: number }>();
+    const got: { n: number }[] = [];
+    for (let i = 0; i < 3; i++) list.add((v) => void got.push(v));
+    const value = { n: 1 };
+    list.emit(value, undefined, (v) => ({ ...v }));
+    assert.equal(got[0], value);
+    assert.notEqual(got[1], value);
+    assert.notEqual(got[2], got[1]);
+    assert.deepEqual(got, [value, value, value]);
+  });
+
+  it('copyReceived() shares no object or octet with the original and equals it', () => {
+    // A Forwarded-NPDU with a routed source (SNET/SADR) and an I-Am: every nested object there is.
+    // 81 04 001f | origin 10.0.0.1:47808 | NPDU 01 08, SNET 5, SADR 0a | I-Am device 1201, 1476, no segmentation, vendor 260
+    const frame = decodeBvll(Buffer.from('8104001f' + '0a000001bac0' + '0108000501' + '0a' + '1000c4020004b12205c4910322' + '0104', 'hex'));
+    if (frame.function !== 0x04) throw new Error('not a Forwarded-NPDU');
+    const original = decodeReceived(frame.npdu, frame.origin, { address: '10.0.0.2', port: 47808 }, 'Forwarded-NPDU');
+    assert.ok(original.iAm && original.apdu && original.header.snet === 5);
+    const copy = copyReceived(original);
+    assert.deepEqual(copy, original);
+    assert.deepEqual(sharedObjects(copy, original), []);
+    const network = decodeReceived(Buffer.from('0180010002', 'hex'), { address: '10.0.0.3', port: 47808 }, null, 'Original-Broadcast-NPDU');
+    assert.ok(network.header.networkMessage);
+    assert.deepEqual(sharedObjects(copyReceived(network), network), []);
   });
 });
 
