@@ -93,9 +93,9 @@ function mix(h: number, word: number): number {
  * for any at or above 0xFF), so the encoding stays one-to-one for any origin. Then the
  * NPDU. `ip` is canonicalIPv4(address). The hash takes the octets four at a time:
  * one multiply per word rather than per octet, for the same spread over the buckets.
- * `out[0]` gets the length, `out[1]` the hash.
+ * Returns the hash; the length is in writtenKeyLength.
  */
-function writeKey(bytes: Uint8Array, at: number, ip: number, port: number, address: string, npdu: Uint8Array, out: Int32Array): void {
+function writeKey(bytes: Uint8Array, at: number, ip: number, port: number, address: string, npdu: Uint8Array): number {
   let p = at;
   let h = 0x2545f491;
   if (ip >= 0 && Number.isInteger(port) && port >= 0 && port <= 0xffff) {
@@ -134,9 +134,12 @@ function writeKey(bytes: Uint8Array, at: number, ip: number, port: number, addre
   // The length goes in too: a tail of zeros must not hash like a shorter key.
   h = mix(mix(h, tail), n);
   h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-  out[0] = p - at;
-  out[1] = (h ^ (h >>> 13)) & 0x3fffffff;
+  writtenKeyLength = p - at;
+  return (h ^ (h >>> 13)) & 0x3fffffff;
 }
+
+/** The length of the key writeKey() wrote last: a second result without an object to carry two. */
+let writtenKeyLength = 0;
 
 /** The KEY_ANY origin (see writeKey); returns where the NPDU goes. */
 function writeAnyOrigin(bytes: Uint8Array, at: number, port: number, address: string): number {
@@ -167,18 +170,21 @@ function writeAnyOrigin(bytes: Uint8Array, at: number, port: number, address: st
 
 /** The hash a key gets in the table (tests use it to find two keys that share a hash). */
 export function duplicateKeyHash(address: string, port: number, npdu: Uint8Array): number {
-  const out = new Int32Array(2);
-  writeKey(new Uint8Array(maxKeyLength(address, npdu)), 0, canonicalIPv4(address), port, address, npdu, out);
-  return out[1];
+  return writeKey(new Uint8Array(maxKeyLength(address, npdu)), 0, canonicalIPv4(address), port, address, npdu);
 }
 
-/** An entry's fields in `entries`, four 32-bit words per entry: one cache line holds them, not five arrays. */
-const HASH = 0;
-const START = 1;
-const LENGTH = 2;
+/**
+ * An entry's fields, six 32-bit words per entry in `entries`: words 0 and 1 are its time,
+ * a double, read through `times` (index 3 * slot) over the same memory. One record per
+ * entry, so adding or expiring an entry touches one place, not an array per field.
+ */
+const HASH = 2;
+const START = 3;
+const LENGTH = 4;
 /** The sequence number of the next older entry in the same bucket when this one came (it may have expired since). */
-const OLDER = 3;
-const STRIDE = 4;
+const OLDER = 5;
+const STRIDE = 6;
+const TIME_STRIDE = 3;
 /**
  * A bucket's fields in `buckets`: the sequence number and hash of its newest entry.
  * A lookup reads the one bucket and touches no entry unless that entry is live and
@@ -205,9 +211,10 @@ export class DuplicateFilter {
    * instead of leading into whatever entry took its slot.
    */
   private added = 1;
-  private at = new Float64Array(INITIAL_ENTRIES);
   /** Per slot, STRIDE words: see HASH. */
   private entries = new Int32Array(STRIDE * INITIAL_ENTRIES);
+  /** The entries' times, over the same memory as `entries`. */
+  private times = new Float64Array(this.entries.buffer);
   /** Per bucket (hash & mask), BUCKET_STRIDE words: see NEWEST. Twice as many buckets as entries. */
   private buckets = new Int32Array(BUCKET_STRIDE * 2 * INITIAL_ENTRIES);
   private mask = 2 * INITIAL_ENTRIES - 1;
@@ -215,8 +222,6 @@ export class DuplicateFilter {
   private bytes = new Uint8Array(INITIAL_BYTES);
   private byteHead = 0;
   private byteTail = 0;
-  /** writeKey()'s results, kept to allocate nothing per call. */
-  private readonly key = new Int32Array(2);
   /** The last origin address and its canonicalIPv4(): the same devices come again and again. */
   private lastAddress = '';
   private lastIp = -1;
@@ -243,9 +248,8 @@ export class DuplicateFilter {
     }
     // Written where it would go, then compared in place: nothing is allocated.
     const at = this.reserve(maxKeyLength(address, npdu));
-    writeKey(this.bytes, at, this.lastIp, port, address, npdu, this.key);
-    const length = this.key[0];
-    const hash = this.key[1];
+    const hash = writeKey(this.bytes, at, this.lastIp, port, address, npdu);
+    const length = writtenKeyLength;
     if (this.find(hash, at, length)) return true;
     if (this.maxEntries <= 0) return false;
     if (this.count >= this.maxEntries) this.dropOldest();
@@ -255,7 +259,7 @@ export class DuplicateFilter {
     this.added = (seq + 1) | 0;
     this.count++;
     this.emptySince = null;
-    this.at[slot] = now;
+    this.times[TIME_STRIDE * slot] = now;
     const e = STRIDE * slot;
     this.entries[e + HASH] = hash;
     this.entries[e + START] = at;
@@ -354,7 +358,7 @@ export class DuplicateFilter {
   }
 
   private expire(now: number): void {
-    while (this.count > 0 && now - this.at[this.head] >= this.windowMs) this.dropOldest();
+    while (this.count > 0 && now - this.times[TIME_STRIDE * this.head] >= this.windowMs) this.dropOldest();
   }
 
   /** Expires the oldest entry: moving the ring's start is enough, since links to it now read as expired. */
@@ -415,14 +419,14 @@ export class DuplicateFilter {
 
   /** Doubles the entries (up to maxEntries), the oldest moving to slot 0, and builds the buckets again. */
   private grow(): void {
-    const old = { head: this.head, capacity: this.capacity, at: this.at, entries: this.entries };
+    const old = { head: this.head, capacity: this.capacity, times: this.times, entries: this.entries };
     this.allocate(Math.min(this.maxEntries, old.capacity * 2));
     // Oldest first, so that each bucket's chain runs newest to oldest again.
     const first = (this.added - this.count) | 0;
     for (let k = 0; k < this.count; k++) {
       let from = old.head + k;
       if (from >= old.capacity) from -= old.capacity;
-      this.at[k] = old.at[from];
+      this.times[TIME_STRIDE * k] = old.times[TIME_STRIDE * from];
       const hash = old.entries[STRIDE * from + HASH];
       this.entries[STRIDE * k + HASH] = hash;
       this.entries[STRIDE * k + START] = old.entries[STRIDE * from + START];
@@ -434,8 +438,8 @@ export class DuplicateFilter {
 
   private allocate(capacity: number): void {
     this.capacity = capacity;
-    this.at = new Float64Array(capacity);
     this.entries = new Int32Array(STRIDE * capacity);
+    this.times = new Float64Array(this.entries.buffer);
     let buckets = 2;
     while (buckets < 2 * capacity) buckets *= 2;
     this.buckets = new Int32Array(BUCKET_STRIDE * buckets);
