@@ -380,8 +380,8 @@ export class ForeignDeviceManager extends EventEmitter {
 
   /** True when `from` is the BBMD as last resolved. */
   isFromBbmd(from: BipAddress): boolean {
-    // Once per received datagram: compared in place rather than through a new BipAddress.
-    return from.port === this.bbmd.port && from.address === this.bbmdAddress;
+    // Once per received datagram: against the address object broadcasts use, not a new one.
+    return this.bbmdAddress !== null && sameBipAddress(from, this.broadcastTarget());
   }
 
   snapshot(): FdSnapshot {
@@ -716,7 +716,7 @@ export class ForeignDeviceManager extends EventEmitter {
     else this.transport.send(frame, to).then(() => onSent(null), (err: unknown) => onSent(err instanceof Error ? err : new Error(String(err))));
   }
 
-  /** The BBMD as last resolved, as a send destination: one object per resolved address, not one per broadcast. */
+  /** The BBMD as last resolved (call only once it is): one object per resolved address, not one per broadcast or received datagram. */
   private broadcastTarget(): BipAddress {
     const address = this.bbmdAddress as string;
     if (this.target === null || this.target.address !== address || this.target.port !== this.bbmd.port) {

@@ -403,7 +403,7 @@ export class UdpEndpoint {
       case BvlcFunction.OriginalBroadcastNpdu: {
         const everyone = this.registrationList;
         const received = this.decodeNpdu(frame.npdu, from, null, bvlcFunctionName(frame.function), everyone);
-        if (received) for (let i = 0; i < everyone.length; i++) deliver(everyone[i], i === 0 ? received : copyReceived(received));
+        if (received) deliver(everyone, received);
         return;
       }
       default:
@@ -428,7 +428,7 @@ export class UdpEndpoint {
     const via: BipAddress = { address: from.address, port: from.port };
     const audience = forwarders === registrations.length ? registrations : registrations.filter((shared) => shared.manager.isFromBbmd(from));
     const received = this.decodeNpdu(data.subarray(FORWARDED_HEADER_LENGTH), origin, via, 'Forwarded-NPDU', audience);
-    if (received) for (let i = 0; i < audience.length; i++) deliver(audience[i], i === 0 ? received : copyReceived(received));
+    if (received) deliver(audience, received);
   }
 
   /**
@@ -479,11 +479,17 @@ function isWellFormedForwardedNpdu(data: Buffer): boolean {
   );
 }
 
-/** To one registration's receivers: the first gets `received`, the others copies (see copyReceived). */
-function deliver(shared: SharedRegistration, received: ReceivedNpdu): void {
-  shared.manager.counters.received++;
-  // A receiver's bug must not stop delivery to the others or reach the socket.
-  shared.receivers.emit(received, undefined, copyReceived);
+/**
+ * To the receivers of every registration in `audience`: the very first receiver gets
+ * `received`, every other one a copy (see copyReceived).
+ */
+function deliver(audience: SharedRegistration[], received: ReceivedNpdu): void {
+  for (let i = 0; i < audience.length; i++) {
+    const shared = audience[i];
+    shared.manager.counters.received++;
+    // A receiver's bug must not stop delivery to the others or reach the socket.
+    shared.receivers.emit(i === 0 ? received : copyReceived(received), undefined, copyReceived);
+  }
 }
 
 /** The last address literalLookup() let through: the same few destinations come again and again. */
