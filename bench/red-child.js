@@ -26,6 +26,26 @@ const { DBTN_FRAME, LOOPBACK, WHO_IS_NPDU, pause, until } = require('./lib');
 const ROOT = process.env.BENCH_PACKAGE ? path.resolve(process.env.BENCH_PACKAGE) : path.resolve(__dirname, '..');
 const job = JSON.parse(process.argv[2]);
 
+/**
+ * BENCH_DEDUP_PROBE=1: the wall time of every duplicate check where it runs, inside the
+ * runtime between Node-RED's own work (DuplicateFilter.isDuplicate of the package under
+ * test, which the nodes load from the same file; the figure includes the probe's own
+ * clock, about 60 ns). Off by default: the probe costs a clock pair per message.
+ */
+const dedupProbe = { calls: 0, ms: 0 };
+if (process.env.BENCH_DEDUP_PROBE) {
+  const { performance } = require('node:perf_hooks');
+  const proto = require(path.join(ROOT, 'dist', 'duplicate-filter.js')).DuplicateFilter.prototype;
+  const check = proto.isDuplicate;
+  proto.isDuplicate = function probed(/** @type {unknown} */ received) {
+    const start = performance.now();
+    const duplicate = check.call(this, received);
+    dedupProbe.ms += performance.now() - start;
+    dedupProbe.calls++;
+    return duplicate;
+  };
+}
+
 // ---- IPC: commands from bench/run.js, one at a time -------------------------------------
 
 /** @type {any[]} */
@@ -354,7 +374,7 @@ async function receiveJob() {
   const targets = {};
   for (const variant of job.variants) targets[variant] = sources[variant].to;
   reply({ type: 'ready', targets });
-  /** @type {{ variant: string, count: number, cpu: NodeJS.CpuUsage, faults: number, gcMs: number, t: bigint } | null} */
+  /** @type {{ variant: string, count: number, cpu: NodeJS.CpuUsage, faults: number, gcMs: number, t: bigint, dedupCalls: number, dedupMs: number } | null} */
   let window = null;
   for (;;) {
     const message = await next();
@@ -366,7 +386,7 @@ async function receiveJob() {
       reply({ type: 'settled', count: sink.count });
     } else if (message.cmd === 'mark') {
       const sink = sinkOf(message.variant);
-      window = { variant: message.variant, count: sink.count, cpu: process.cpuUsage(), faults: process.resourceUsage().minorPageFault, gcMs: gcMs, t: process.hrtime.bigint() };
+      window = { variant: message.variant, count: sink.count, cpu: process.cpuUsage(), faults: process.resourceUsage().minorPageFault, gcMs: gcMs, t: process.hrtime.bigint(), dedupCalls: dedupProbe.calls, dedupMs: dedupProbe.ms };
       reply({ type: 'marked' });
     } else if (message.cmd === 'count') {
       if (!window) throw new Error('count before mark');
@@ -376,7 +396,10 @@ async function receiveJob() {
       const c = process.cpuUsage(window.cpu);
       const faults = process.resourceUsage().minorPageFault - window.faults;
       await pause(5); // the observer reports a collection a moment after it ran
-      reply({ type: 'counted', count: sink.count - window.count, cpuUs: c.user + c.system, userUs: c.user, systemUs: c.system, faults, gcMs: gcMs - window.gcMs, seconds: Number(process.hrtime.bigint() - window.t) / 1e9 });
+      reply({ type: 'counted', count: sink.count - window.count, cpuUs: c.user + c.system, userUs: c.user, systemUs: c.system, faults, gcMs: gcMs - window.gcMs, seconds: Number(process.hrtime.bigint() - window.t) / 1e9,
+        dedupCalls: dedupProbe.calls - window.dedupCalls,
+        dedupMs: dedupProbe.ms - window.dedupMs,
+      });
       window = null;
     } else if (message.cmd === 'stop') {
       return;

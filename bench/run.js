@@ -18,7 +18,8 @@
  * Environment: BENCH_ROUNDS (default 7, at least 5), BENCH_CPU_PROF=<dir> (node --cpu-prof
  * every Node-RED child into <dir>), BENCH_LOG=info (Node-RED's log on stderr),
  * BENCH_ONLY=send,receive,drops,alloc,soak,deploy (only those parts, no results), BENCH_TRACE=1 (each
- * receive turn: messages, CPU, minor page faults, GC time),
+ * receive turn: messages, CPU, minor page faults, GC time), BENCH_DEDUP_PROBE=1 (the wall time of each
+ * duplicate check inside the runtime; it costs a clock pair per message, so not for the figures),
  * BENCH_PACKAGE=<dir> (another build of the package, e.g. an older version, to
  * compare: a directory with its package.json, nodes/ and dist/).
  */
@@ -46,6 +47,15 @@ const CONFIG = {
   receiveWindows: 6,
   receiveBlastMs: 250,
   receiveWarm: 10_000,
+  /**
+   * Then a turn at saturation before the measured ones, long enough for fd-receive's duplicate
+   * table to reach the size this traffic keeps it at (50,000 NPDUs, its most) and for every page
+   * of it to have been touched once: growing it costs page faults and rebuilt buckets once per
+   * burst after a quiet spell, not per message of a flood. Measured apart ("while the duplicate
+   * table grows"). The other variants, which have nothing to grow, get a short turn alike.
+   */
+  receiveGrowMs: 2_000,
+  receiveSaturateMs: 250,
   dropsRate: 20_000,
   dropsSeconds: 10,
   dropsWarm: 10_000,
@@ -169,7 +179,7 @@ async function serve(child, type, ms) {
 /**
  * One variant in one round: medians over its turns, and the CPU µs per message of each turn
  * (turn w of every variant ran within the same rotation, moments apart).
- * @typedef {{ cpuUsPerMsg: number, userUsPerMsg: number, systemUsPerMsg: number, wallUsPerMsg: number, offered?: number, turns: number[] }} Figures
+ * @typedef {{ cpuUsPerMsg: number, userUsPerMsg: number, systemUsPerMsg: number, wallUsPerMsg: number, offered?: number, turns: number[], dedupNs?: number }} Figures
  */
 
 /**
@@ -230,8 +240,17 @@ async function receiveRound(round) {
       await peerTraffic({ to: targets[variant], total: CONFIG.receiveWarm, rate: CONFIG.steadyRate }, 30_000);
       await child.request({ cmd: 'settle', variant }, 'settled', 30_000);
     }
-    /** @type {Record<string, { cpu: number[], user: number[], system: number[], wall: number[], offered: number[] }>} */
-    const turns = Object.fromEntries(RECEIVE_VARIANTS.map((v) => [v, { cpu: [], user: [], system: [], wall: [], offered: [] }]));
+    let growing = null;
+    for (const variant of RECEIVE_VARIANTS) {
+      await child.request({ cmd: 'mark', variant }, 'marked', 5_000);
+      const durationMs = variant === 'receive' ? CONFIG.receiveGrowMs : CONFIG.receiveSaturateMs;
+      const b = await peerTraffic({ to: targets[variant], durationMs, rate: 0 }, 30_000);
+      if (b.error) throw new Error(`peer: ${b.error}`);
+      const m = await child.request({ cmd: 'count' }, 'counted', 30_000);
+      if (variant === 'receive') growing = { count: m.count, cpuUsPerMsg: m.cpuUs / m.count, faults: m.faults };
+    }
+    /** @type {Record<string, { cpu: number[], user: number[], system: number[], wall: number[], offered: number[], dedupNs: number[] }>} */
+    const turns = Object.fromEntries(RECEIVE_VARIANTS.map((v) => [v, { cpu: [], user: [], system: [], wall: [], offered: [], dedupNs: [] }]));
     for (let w = 0; w < CONFIG.receiveWindows; w++) {
       for (const variant of rotate(RECEIVE_VARIANTS, round + w)) {
         await child.request({ cmd: 'mark', variant }, 'marked', 5_000);
@@ -244,16 +263,18 @@ async function receiveRound(round) {
         t.system.push(m.systemUs / m.count);
         t.wall.push((m.seconds * 1e6) / m.count);
         t.offered.push(b.sent / (Number(BigInt(b.ended) - BigInt(b.started)) / 1e9));
-        if (process.env.BENCH_TRACE) log(`  ${variant}: ${m.count} messages, ${fixed(m.cpuUs / m.count)} µs (${fixed(m.userUs / m.count)} + ${fixed(m.systemUs / m.count)}), ${m.faults} minor page faults, GC ${fixed(m.gcMs, 1)} ms`);
+        if (m.dedupCalls > 0) t.dedupNs.push((m.dedupMs * 1e6) / m.dedupCalls);
+        const probe = m.dedupCalls > 0 ? `, duplicate check ${int((m.dedupMs * 1e6) / m.dedupCalls)} ns each (${int(m.dedupCalls)})` : '';
+        if (process.env.BENCH_TRACE) log(`  ${variant}: ${m.count} messages, ${fixed(m.cpuUs / m.count)} µs (${fixed(m.userUs / m.count)} + ${fixed(m.systemUs / m.count)}), ${m.faults} minor page faults, GC ${fixed(m.gcMs, 1)} ms${probe}`);
       }
     }
     /** @type {Record<string, Figures>} */
     const out = {};
     for (const variant of RECEIVE_VARIANTS) {
       const t = turns[variant];
-      out[variant] = { cpuUsPerMsg: median(t.cpu), userUsPerMsg: median(t.user), systemUsPerMsg: median(t.system), wallUsPerMsg: median(t.wall), offered: median(t.offered), turns: t.cpu };
+      out[variant] = { cpuUsPerMsg: median(t.cpu), userUsPerMsg: median(t.user), systemUsPerMsg: median(t.system), wallUsPerMsg: median(t.wall), offered: median(t.offered), turns: t.cpu, dedupNs: median(t.dedupNs) };
     }
-    return { variants: out };
+    return { variants: out, growing };
   } finally {
     await finish(child);
   }
@@ -392,12 +413,17 @@ async function main() {
 
   /** @type {Record<string, Figures[]>} */
   const receive = Object.fromEntries(RECEIVE_VARIANTS.map((v) => [v, []]));
+  /** @type {{ count: number, cpuUsPerMsg: number, faults: number }[]} */
+  const growing = [];
   for (let r = 0; r < ROUNDS && runs('receive'); r++) {
     const round = await receiveRound(r);
     for (const v of RECEIVE_VARIANTS) receive[v].push(round.variants[v]);
+    if (round.growing) growing.push(round.growing);
     log(
       `receive round ${r + 1}/${ROUNDS} (CPU µs/msg = user + system; offered/s): ${RECEIVE_VARIANTS.map((v) => `${v} ${fixed(receive[v][r].cpuUsPerMsg)} = ${fixed(receive[v][r].userUsPerMsg)} + ${fixed(receive[v][r].systemUsPerMsg)}; ${int(receive[v][r].offered ?? NaN)}`).join(', ')}; ` +
-        `fd-receive vs udp in ${fixed(pairedRatio(receive.receive[r], receive.udpin[r]), 3)} (dedup off ${fixed(pairedRatio(receive['receive-nodedup'][r], receive.udpin[r]), 3)})`,
+        `fd-receive vs udp in ${fixed(pairedRatio(receive.receive[r], receive.udpin[r]), 3)} (dedup off ${fixed(pairedRatio(receive['receive-nodedup'][r], receive.udpin[r]), 3)})` +
+        (Number.isFinite(receive.receive[r].dedupNs) ? `; duplicate check (BENCH_DEDUP_PROBE, turns' median) ${int(receive.receive[r].dedupNs)} ns` : '') +
+        (round.growing ? `; before the turns, fd-receive ${fixed(round.growing.cpuUsPerMsg)} µs/msg while its duplicate table grew (${int(round.growing.count)} messages, ${int(round.growing.faults)} page faults)` : ''),
     );
   }
 
@@ -415,6 +441,10 @@ async function main() {
   await finish(peer);
   if (!drops || !allocS || !allocR || !mem || !deploys) {
     log('BENCH_ONLY: part of the bench ran; no table, bench/results.json left as it was');
+    return;
+  }
+  if (process.env.BENCH_DEDUP_PROBE) {
+    log('BENCH_DEDUP_PROBE: the probe added a clock pair to every duplicate check; no table, bench/results.json left as it was');
     return;
   }
 
@@ -484,9 +514,14 @@ async function main() {
   out.push(
     `2. Receive path: Forwarded-NPDUs (distinct I-Ams, 27 octets) from the peer process (the BBMD the config node registered with). Each round is ` +
       `a fresh Node-RED process holding every variant (each fd-receive on its own config node and local port), each wired to its own sink node; after ${int(CONFIG.receiveWarm)} each at ${int(CONFIG.steadyRate)}/s ` +
-      `to warm up, they take turns (rotated), ${CONFIG.receiveWindows} each, of ${CONFIG.receiveBlastMs} ms in which the peer offers more than the runtime ` +
+      `to warm up and a turn at saturation (${fixed(CONFIG.receiveGrowMs / 1000, 1)} s for fd-receive with dedup on, so that its duplicate table has reached the size ` +
+      `this traffic keeps it at, ${CONFIG.receiveSaturateMs} ms for the others), they take turns (rotated), ${CONFIG.receiveWindows} each, of ${CONFIG.receiveBlastMs} ms in which the peer offers more than the runtime ` +
       `takes (the kernel drops the rest, which costs the process nothing); per turn, CPU time per message out of the node, until what the socket ` +
       `held is handled. Medians as above.`,
+  );
+  out.push(
+    `   While its duplicate table grew (the saturation turn before the measured ones: median ${int(median(growing.map((g) => g.count)))} messages), ` +
+      `fd-receive took ${fixed(median(growing.map((g) => g.cpuUsPerMsg)))} CPU µs per message (median of the rounds; ${int(median(growing.map((g) => g.faults)))} minor page faults), once per burst after a quiet spell.`,
   );
   out.push(
     table(
