@@ -240,31 +240,37 @@ async function receiveRound(round) {
       await peerTraffic({ to: targets[variant], total: CONFIG.receiveWarm, rate: CONFIG.steadyRate }, 30_000);
       await child.request({ cmd: 'settle', variant }, 'settled', 30_000);
     }
+    /**
+     * One turn: the peer offers `variant` more than the runtime takes for `durationMs`; what the
+     * peer sent and what the child counted (messages, CPU, faults, GC, the probe) in that window.
+     * @param {string} variant @param {number} durationMs
+     */
+    const saturate = async (variant, durationMs) => {
+      await child.request({ cmd: 'mark', variant }, 'marked', 5_000);
+      const sent = await peerTraffic({ to: targets[variant], durationMs, rate: 0 }, 30_000);
+      if (sent.error) throw new Error(`peer: ${sent.error}`);
+      const counted = await child.request({ cmd: 'count' }, 'counted', 30_000);
+      return { sent, counted };
+    };
     let growing = null;
     for (const variant of RECEIVE_VARIANTS) {
-      await child.request({ cmd: 'mark', variant }, 'marked', 5_000);
-      const durationMs = variant === 'receive' ? CONFIG.receiveGrowMs : CONFIG.receiveSaturateMs;
-      const b = await peerTraffic({ to: targets[variant], durationMs, rate: 0 }, 30_000);
-      if (b.error) throw new Error(`peer: ${b.error}`);
-      const m = await child.request({ cmd: 'count' }, 'counted', 30_000);
+      const { counted: m } = await saturate(variant, variant === 'receive' ? CONFIG.receiveGrowMs : CONFIG.receiveSaturateMs);
       if (variant === 'receive') growing = { count: m.count, cpuUsPerMsg: m.cpuUs / m.count, faults: m.faults };
     }
     /** @type {Record<string, { cpu: number[], user: number[], system: number[], wall: number[], offered: number[], dedupNs: number[] }>} */
     const turns = Object.fromEntries(RECEIVE_VARIANTS.map((v) => [v, { cpu: [], user: [], system: [], wall: [], offered: [], dedupNs: [] }]));
     for (let w = 0; w < CONFIG.receiveWindows; w++) {
       for (const variant of rotate(RECEIVE_VARIANTS, round + w)) {
-        await child.request({ cmd: 'mark', variant }, 'marked', 5_000);
-        const b = await peerTraffic({ to: targets[variant], durationMs: CONFIG.receiveBlastMs, rate: 0 }, 30_000);
-        if (b.error) throw new Error(`peer: ${b.error}`);
-        const m = await child.request({ cmd: 'count' }, 'counted', 30_000);
+        const { sent: b, counted: m } = await saturate(variant, CONFIG.receiveBlastMs);
         const t = turns[variant];
         t.cpu.push(m.cpuUs / m.count);
         t.user.push(m.userUs / m.count);
         t.system.push(m.systemUs / m.count);
         t.wall.push((m.seconds * 1e6) / m.count);
         t.offered.push(b.sent / (Number(BigInt(b.ended) - BigInt(b.started)) / 1e9));
-        if (m.dedupCalls > 0) t.dedupNs.push((m.dedupMs * 1e6) / m.dedupCalls);
-        const probe = m.dedupCalls > 0 ? `, duplicate check ${int((m.dedupMs * 1e6) / m.dedupCalls)} ns each (${int(m.dedupCalls)})` : '';
+        const checkNs = m.dedupCalls > 0 ? (m.dedupMs * 1e6) / m.dedupCalls : NaN;
+        if (Number.isFinite(checkNs)) t.dedupNs.push(checkNs);
+        const probe = Number.isFinite(checkNs) ? `, duplicate check ${int(checkNs)} ns each (${int(m.dedupCalls)})` : '';
         if (process.env.BENCH_TRACE) log(`  ${variant}: ${m.count} messages, ${fixed(m.cpuUs / m.count)} µs (${fixed(m.userUs / m.count)} + ${fixed(m.systemUs / m.count)}), ${m.faults} minor page faults, GC ${fixed(m.gcMs, 1)} ms${probe}`);
       }
     }
