@@ -12,6 +12,15 @@ export interface BipAddress {
   port: number;
 }
 
+/**
+ * The address a BBMD sees for a device behind NAT: an IPv4 address and a port,
+ * or port null when none was given, which means the device's bound local port.
+ */
+export interface PublicAddress {
+  address: string;
+  port: number | null;
+}
+
 /** The standard BACnet/IP UDP port (0xBAC0). */
 export const BACNET_PORT = 47808;
 

@@ -9,7 +9,7 @@
  * tested with a fake clock.
  */
 import { EventEmitter } from 'node:events';
-import { BipAddress, HostPort, isIPv4, isPort, sameBipAddress } from './address';
+import { BipAddress, HostPort, PublicAddress, isIPv4, isPort, sameBipAddress } from './address';
 import {
   BdtEntry,
   BvlcFunction,
@@ -24,6 +24,7 @@ import {
 } from './bvll';
 import { Clock, TimerHandle } from './clock';
 import { describeValue } from './describe-value';
+import { OutstandingRequest } from './outstanding-request';
 
 export type RegistrationState = 'stopped' | 'registering' | 'registered' | 'rejected' | 'unreachable';
 
@@ -60,9 +61,8 @@ export interface ForeignDeviceOptions {
   resolver: Resolver;
   /** Uniform in [0, 1); jitter. Defaults to Math.random. */
   random?: () => number;
-  /** The address the BBMD sees, when NAT stands between us. */
-  publicAddress?: BipAddress | null;
-  /** Send Delete-FDT-Entry on stop (default true). */
+  /** The address the BBMD sees, when NAT stands between us; port null: the bound local port. */
+  publicAddress?: PublicAddress | null;
   /**
    * Send Delete-FDT-Entry on stop: true (default) when registered; 'always' also when
    * not (a diagnostic whose Register may have been accepted unseen); false never.
@@ -123,6 +123,11 @@ export const QUEUE_WAIT_MS = 5000;
 export const STOP_BOUND_MS = 2000;
 /** Upper bound of one name resolution, ms. */
 export const RESOLVE_TIMEOUT_MS = 5000;
+/**
+ * Longest renewal interval behind NAT (publicAddress set), ms: a NAT drops an idle UDP
+ * mapping after as little as 30 s, and with it the way the BBMD's forwards reach us.
+ */
+export const NAT_RENEWAL_MAX_MS = 25_000;
 
 const MAX_RESPONSE_TIMEOUT_MS = 2000;
 const READ_FRAMES = {
@@ -137,7 +142,7 @@ interface PendingRead {
   promise: Promise<unknown>;
   resolve: (entries: unknown) => void;
   reject: (error: Error) => void;
-  timer: TimerHandle;
+  waitMs: number;
 }
 const FIRST_RETRY_MS = 1000;
 const MAX_RETRY_MS = 30000;
@@ -169,13 +174,31 @@ interface QueuedBroadcast {
 
 interface PendingRegister {
   sentAt: number;
-  /** Index k of a scheduled renewal (t0 + k·TTL/2), or null for a first attempt or a retry. */
+  /** Index k of a scheduled renewal (t0 + k·interval), or null for a first attempt or a retry. */
   renewal: number | null;
+  /** How it ended while stop() waited for it (stop() then decides on the Delete). */
+  outcome: 'accepted' | 'rejected' | 'timeout' | null;
 }
 
+export interface StopOptions {
+  /**
+   * Overrides the configured `deregister` for this stop: false sends no
+   * Delete-FDT-Entry (another registration on the same socket now owns the entry).
+   */
+  deregister?: boolean;
+}
+
+/**
+ * Events: 'change' carries a snapshot, when state, registered or error changes.
+ * 'resolved' carries the BBMD address about to be used, synchronously and before
+ * any frame goes to it: the first one after each start() (or read), then every
+ * change. A listener may stop() the manager then: nothing goes to that address.
+ */
 export interface ForeignDeviceManager {
   on(event: 'change', listener: (snapshot: FdSnapshot) => void): this;
+  on(event: 'resolved', listener: (bbmd: BipAddress) => void): this;
   off(event: 'change', listener: (snapshot: FdSnapshot) => void): this;
+  off(event: 'resolved', listener: (bbmd: BipAddress) => void): this;
 }
 
 export class ForeignDeviceManager extends EventEmitter {
@@ -187,7 +210,7 @@ export class ForeignDeviceManager extends EventEmitter {
   private readonly transport: FdTransport;
   private readonly resolver: Resolver;
   private readonly random: () => number;
-  private readonly publicAddress: BipAddress | null;
+  private readonly publicAddress: PublicAddress | null;
   private readonly deregister: boolean | 'always';
   private readonly log: FdLogger | undefined;
   private readonly registerFrame: Buffer;
@@ -208,21 +231,32 @@ export class ForeignDeviceManager extends EventEmitter {
   private rtt: number | null = null;
   private attempts = 0;
 
-  /** Anchor of the renewal schedule: Register k is due at t0 + k·TTL/2. */
+  /** Anchor of the renewal schedule: Register k is due at t0 + k·renewalIntervalMs(). */
   private t0 = 0;
   private nextRenewal = 0;
   private attemptTimer: TimerHandle | null = null;
   private nextAttempt: number | null = null;
-  private responseTimer: TimerHandle | null = null;
   private expiryTimer: TimerHandle | null = null;
+  // Each request waits for its answer on its own timer. A 0000 answers a Register or a
+  // Delete: stop() sees to it that only one of them is ever outstanding.
+  private readonly register: OutstandingRequest<PendingRegister>;
+  /** The last Register whose wait ran out: a late ACK still counts, until the next Register. */
+  private lateRegister: PendingRegister | null = null;
+  /** stop()'s Delete-FDT-Entry (the entry it names). */
+  private readonly deleteRequest: OutstandingRequest<BipAddress>;
   /** Read-FDT / Read-BDT in flight: one of each at a time, shared by every caller. */
-  private readonly reads: Record<TableKind, PendingRead | null> = { fdt: null, bdt: null };
-  /** The last Register sent and not yet answered (kept after its timeout: a late ACK still counts). */
-  private pendingRegister: PendingRegister | null = null;
-  private pendingDelete: { resolve: () => void } | null = null;
+  private readonly reads: Record<TableKind, OutstandingRequest<PendingRead>>;
+  /** Name resolutions in flight (each abandons itself): stop() leaves none, nor its timer. */
+  private readonly resolutions = new Set<() => void>();
+  /** The BBMD address last announced ('resolved') since start(). */
+  private announced: string | null = null;
+  /** A Register has left since start(): before that, no entry of ours can exist. */
+  private registerSent = false;
   private lastRegisterSentAt = -Infinity;
   private readonly queue: QueuedBroadcast[] = [];
   private stopping: Promise<void> | null = null;
+  /** start() during a stop: it registers once the stop has finished. */
+  private startAfterStop = false;
 
   constructor(options: ForeignDeviceOptions) {
     super();
@@ -243,6 +277,10 @@ export class ForeignDeviceManager extends EventEmitter {
     this.registerFrame = encodeRegisterForeignDevice(this.ttl);
     this.since = this.clock.monotonic();
     if (isIPv4(this.bbmd.host)) this.bbmdAddress = this.bbmd.host;
+    this.register = new OutstandingRequest<PendingRegister>(this.clock, (pending) => this.registerTimedOut(pending));
+    // An unanswered Delete holds up nothing: stop() goes on.
+    this.deleteRequest = new OutstandingRequest<BipAddress>(this.clock, () => undefined);
+    this.reads = { fdt: this.readRequest('fdt'), bdt: this.readRequest('bdt') };
   }
 
   get registered(): boolean {
@@ -260,7 +298,7 @@ export class ForeignDeviceManager extends EventEmitter {
 
   /** The address the BBMD sees for us (our FDT entry's key), once known: the public (NAT) address, else the local one. */
   get addressSeenByBbmd(): BipAddress | null {
-    return this.publicAddress ?? this.localSeen;
+    return this.publicSeen() ?? this.localSeen;
   }
 
   /** The TTL the renewals follow: the granted one when the BBMD clamped ours. */
@@ -273,27 +311,47 @@ export class ForeignDeviceManager extends EventEmitter {
     return Math.min(MAX_RESPONSE_TIMEOUT_MS, (this.effectiveTtl * 1000) / 2);
   }
 
-  /** Starts registering: a Register at once, then renewals. Calling it while running does nothing. */
+  /**
+   * Starts registering: a Register at once, then renewals. Calling it while running
+   * does nothing; during a stop, it registers once the stop has finished.
+   */
   start(): void {
+    if (this.stopping) {
+      // The Delete may still wait for its answer: a Register now would take it.
+      this.startAfterStop = true;
+      return;
+    }
     if (this.running) return;
     this.running = true;
     this.generation++;
     this.attempts = 0;
     this.grantedTtl = null;
+    this.announced = null;
+    this.registerSent = false;
     this.setState('registering', null);
     this.scheduleAttempt(0, null);
   }
 
   /**
-   * Stops renewing and, when registered (and deregistering is on), sends
-   * Delete-FDT-Entry and waits for its answer up to the response timeout.
-   * Bounded by STOP_BOUND_MS, idempotent: concurrent calls share one promise.
+   * Stops renewing and, when registered (and deregistering is on, or
+   * `options.deregister` says so), sends Delete-FDT-Entry and waits for its
+   * answer up to the response timeout; a Register still waiting for its answer
+   * is waited for first. Bounded by STOP_BOUND_MS, idempotent: concurrent calls
+   * share one promise (the first call's options hold), and cancel a start()
+   * made during the stop.
    */
-  stop(): Promise<void> {
-    if (this.stopping) return this.stopping;
+  stop(options: StopOptions = {}): Promise<void> {
+    if (this.stopping) {
+      this.startAfterStop = false;
+      return this.stopping;
+    }
     if (!this.running) return Promise.resolve();
-    this.stopping = this.doStop().finally(() => {
+    this.stopping = this.doStop(options.deregister ?? this.deregister).finally(() => {
       this.stopping = null;
+      if (this.startAfterStop) {
+        this.startAfterStop = false;
+        this.start();
+      }
     });
     return this.stopping;
   }
@@ -426,43 +484,63 @@ export class ForeignDeviceManager extends EventEmitter {
       this.attemptFailed(`cannot resolve BBMD host ${JSON.stringify(this.bbmd.host)}: ${(err as Error).message}`);
       return;
     }
-    if (generation !== this.generation) return;
-    this.bbmdAddress = address;
-    const sentAt = this.clock.monotonic();
-    this.pendingRegister = { sentAt, renewal };
-    this.lastRegisterSentAt = sentAt;
-    this.cancelTimer('responseTimer');
-    this.responseTimer = this.clock.setTimeout(() => this.registerTimedOut(), this.responseTimeoutMs);
+    if (generation !== this.generation || !this.useBbmdAddress(address)) return;
+    const pending: PendingRegister = { sentAt: this.clock.monotonic(), renewal, outcome: null };
+    this.lateRegister = null;
+    this.lastRegisterSentAt = pending.sentAt;
+    this.registerSent = true;
+    this.register.begin(pending, this.responseTimeoutMs);
     try {
       await this.transport.send(this.registerFrame, { address, port: this.bbmd.port });
     } catch (err) {
-      if (generation !== this.generation || this.pendingRegister?.sentAt !== sentAt) return;
-      this.pendingRegister = null;
-      this.cancelTimer('responseTimer');
-      this.attemptFailed(`cannot send to BBMD ${this.describeBbmd()}: ${(err as Error).message}`);
+      // Answered, timed out or abandoned by stop() meanwhile: no longer ours to handle.
+      if (this.register.current !== pending) return;
+      this.register.end();
+      if (this.running) this.attemptFailed(`cannot send to BBMD ${this.describeBbmd()}: ${(err as Error).message}`);
     }
   }
 
+  /**
+   * Makes `address` the BBMD's, announcing a new one ('resolved') before anything
+   * is sent to it. False when a listener stopped the manager meanwhile: send nothing.
+   */
+  private useBbmdAddress(address: string): boolean {
+    if (address !== this.announced) {
+      const generation = this.generation;
+      this.announced = address;
+      this.emit('resolved', { address, port: this.bbmd.port });
+      if (generation !== this.generation) return false;
+    }
+    this.bbmdAddress = address;
+    return true;
+  }
+
+  /** The BBMD host's address: resolved, bounded by RESOLVE_TIMEOUT_MS, and abandoned (rejected, timer cleared) by stop(). */
   private resolveBbmd(): Promise<string> {
     if (isIPv4(this.bbmd.host)) return Promise.resolve(this.bbmd.host);
     return new Promise<string>((resolve, reject) => {
-      const timer = this.clock.setTimeout(() => reject(new Error(`no answer within ${RESOLVE_TIMEOUT_MS / 1000} s`)), RESOLVE_TIMEOUT_MS);
+      const settle = (error: Error | null, address = ''): void => {
+        if (!this.resolutions.delete(abandon)) return;
+        this.clock.clearTimeout(timer);
+        if (error) reject(error);
+        else resolve(address);
+      };
+      const abandon = (): void => settle(new Error(`the registration with BBMD ${this.describeBbmd()} is stopping`));
+      const timer = this.clock.setTimeout(() => settle(new Error(`no answer within ${RESOLVE_TIMEOUT_MS / 1000} s`)), RESOLVE_TIMEOUT_MS);
+      this.resolutions.add(abandon);
       this.resolver(this.bbmd.host).then(
-        (address) => {
-          this.clock.clearTimeout(timer);
-          if (isIPv4(address)) resolve(address);
-          else reject(new Error(`resolved to ${JSON.stringify(address)}, not an IPv4 address`));
-        },
-        (err: unknown) => {
-          this.clock.clearTimeout(timer);
-          reject(err instanceof Error ? err : new Error(String(err)));
-        },
+        (address) => settle(isIPv4(address) ? null : new Error(`resolved to ${JSON.stringify(address)}, not an IPv4 address`), address),
+        (err: unknown) => settle(err instanceof Error ? err : new Error(String(err))),
       );
     });
   }
 
-  private registerTimedOut(): void {
-    this.responseTimer = null;
+  private registerTimedOut(pending: PendingRegister): void {
+    if (!this.running) {
+      pending.outcome = 'timeout';
+      return;
+    }
+    this.lateRegister = pending;
     this.counters.timeouts++;
     this.attemptFailed(`no answer from BBMD ${this.describeBbmd()} within ${this.responseTimeoutMs} ms`);
   }
@@ -491,14 +569,14 @@ export class ForeignDeviceManager extends EventEmitter {
     if (code !== ResultCode.Success) this.counters.naks++;
     switch (code) {
       case ResultCode.Success:
-        if (this.pendingDelete) this.answerDelete();
-        else if (this.pendingRegister) this.registerAccepted(this.pendingRegister);
+        // The Delete or the Register, whichever is outstanding (never both).
+        if (this.deleteRequest.end() === null) this.registerAnswered(true);
         return;
       case ResultCode.RegisterForeignDeviceNak:
-        if (this.pendingRegister) this.registerRejected();
+        this.registerAnswered(false);
         return;
       case ResultCode.DeleteFdtEntryNak:
-        if (this.pendingDelete) this.answerDelete();
+        this.deleteRequest.end();
         return;
       case ResultCode.DistributeBroadcastToNetworkNak:
         this.broadcastRejected();
@@ -515,10 +593,21 @@ export class ForeignDeviceManager extends EventEmitter {
     }
   }
 
+  /** A 0000 or a 0030 for the Register outstanding, or for the last one that timed out. */
+  private registerAnswered(accepted: boolean): void {
+    const pending = this.register.end() ?? this.lateRegister;
+    this.lateRegister = null;
+    if (pending === null) return;
+    if (!this.running) {
+      pending.outcome = accepted ? 'accepted' : 'rejected';
+      return;
+    }
+    if (accepted) this.registerAccepted(pending);
+    else this.registerRejected();
+  }
+
   private registerAccepted(pending: PendingRegister): void {
     const now = this.clock.monotonic();
-    this.pendingRegister = null;
-    this.cancelTimer('responseTimer');
     this.counters.registrations++;
     this.rtt = now - pending.sentAt;
     this.lastAck = now;
@@ -542,10 +631,16 @@ export class ForeignDeviceManager extends EventEmitter {
   }
 
   private scheduleRenewal(): void {
-    const half = (this.effectiveTtl * 1000) / 2;
-    const jitter = RENEWAL_JITTER * half * this.random();
-    const due = this.t0 + this.nextRenewal * half - jitter;
+    const interval = this.renewalIntervalMs();
+    const jitter = RENEWAL_JITTER * interval * this.random();
+    const due = this.t0 + this.nextRenewal * interval - jitter;
     this.scheduleAttempt(due - this.clock.monotonic(), this.nextRenewal);
+  }
+
+  /** TTL/2, ms; behind NAT at most NAT_RENEWAL_MAX_MS, so that the NAT's UDP mapping never lapses. */
+  private renewalIntervalMs(): number {
+    const half = (this.effectiveTtl * 1000) / 2;
+    return this.publicAddress === null ? half : Math.min(half, NAT_RENEWAL_MAX_MS);
   }
 
   private armExpiry(): void {
@@ -556,13 +651,11 @@ export class ForeignDeviceManager extends EventEmitter {
       this.expiryTimer = null;
       if (this.state !== 'registered') return;
       this.setState('unreachable', `no renewal accepted by BBMD ${this.describeBbmd()} within the TTL of ${this.effectiveTtl} s`);
-      if (this.attemptTimer === null && this.responseTimer === null) this.scheduleAttempt(0, null);
+      if (this.attemptTimer === null && this.register.current === null) this.scheduleAttempt(0, null);
     }, due - this.clock.monotonic());
   }
 
   private registerRejected(): void {
-    this.pendingRegister = null;
-    this.cancelTimer('responseTimer');
     this.cancelTimer('expiryTimer');
     this.log?.warn(`BBMD ${this.describeBbmd()} refused the registration (Register-Foreign-Device-NAK)`);
     this.attemptFailed(`BBMD ${this.describeBbmd()} refused the registration (Register-Foreign-Device-NAK)`, 'rejected');
@@ -584,7 +677,7 @@ export class ForeignDeviceManager extends EventEmitter {
     }
     if (this.state !== 'registering') return;
     // A Register in flight: its answer or its timeout drives what comes next.
-    if (this.responseTimer !== null) return;
+    if (this.register.current !== null) return;
     const earliest = this.lastRegisterSentAt + this.responseTimeoutMs;
     this.scheduleAttempt(Math.max(0, earliest - this.clock.monotonic()), null);
   }
@@ -603,7 +696,7 @@ export class ForeignDeviceManager extends EventEmitter {
     if (!entry || entry.ttl < 1 || entry.ttl >= this.ttl) return;
     this.grantedTtl = entry.ttl;
     this.log?.warn(`BBMD ${this.describeBbmd()} granted a TTL of ${entry.ttl} s instead of ${this.ttl} s; renewing at half of it`);
-    if (this.state === 'registered' && this.pendingRegister === null && this.lastAck !== null) {
+    if (this.state === 'registered' && this.register.current === null && this.lateRegister === null && this.lastAck !== null) {
       // Re-anchor on the ACK the granted TTL belongs to.
       this.t0 = this.lastAck - (this.rtt ?? 0);
       this.nextRenewal = 1;
@@ -629,59 +722,66 @@ export class ForeignDeviceManager extends EventEmitter {
   }
 
   private readTable(kind: TableKind): Promise<unknown> {
-    const pending = this.reads[kind];
-    if (pending) return pending.promise;
+    const waiting = this.reads[kind].current;
+    if (waiting) return waiting.promise;
     let resolve!: (entries: unknown) => void;
     let reject!: (error: Error) => void;
     const promise = new Promise<unknown>((res, rej) => {
       resolve = res;
       reject = rej;
     });
-    const wait = this.responseTimeoutMs;
-    const timer = this.clock.setTimeout(
-      () => this.failRead(kind, 'ETIMEOUT', `no answer from BBMD ${this.describeBbmd()} to Read-${TABLE_NAMES[kind].replace(/ /g, '-')} within ${wait} ms`),
-      wait,
-    );
-    this.reads[kind] = { promise, resolve, reject, timer };
-    void this.sendRead(kind);
+    const read: PendingRead = { promise, resolve, reject, waitMs: this.responseTimeoutMs };
+    this.reads[kind].begin(read, read.waitMs);
+    void this.sendRead(kind, read);
     return promise;
   }
 
-  private async sendRead(kind: TableKind): Promise<void> {
+  /** The wait for one kind of table read; its timeout rejects the callers with ETIMEOUT. */
+  private readRequest(kind: TableKind): OutstandingRequest<PendingRead> {
+    return new OutstandingRequest<PendingRead>(this.clock, (read) =>
+      read.reject(
+        new ForeignDeviceError('ETIMEOUT', `no answer from BBMD ${this.describeBbmd()} to Read-${TABLE_NAMES[kind].replace(/ /g, '-')} within ${read.waitMs} ms`),
+      ),
+    );
+  }
+
+  private async sendRead(kind: TableKind, read: PendingRead): Promise<void> {
+    // Timed out or failed by stop() meanwhile: nothing to fail or send for it any more.
+    const gone = (): boolean => this.reads[kind].current !== read;
     let address: string;
     try {
       address = await this.resolveBbmd();
-      this.bbmdAddress = address;
     } catch (err) {
-      this.failRead(kind, 'ERESOLVE', `cannot resolve BBMD host ${JSON.stringify(this.bbmd.host)}: ${(err as Error).message}`);
+      if (!gone()) this.failRead(kind, 'ERESOLVE', `cannot resolve BBMD host ${JSON.stringify(this.bbmd.host)}: ${(err as Error).message}`);
       return;
     }
+    if (gone() || !this.useBbmdAddress(address) || gone()) return;
     try {
       await this.transport.send(READ_FRAMES[kind], { address, port: this.bbmd.port });
     } catch (err) {
-      this.failRead(kind, 'ESEND', `cannot send to BBMD ${this.describeBbmd()}: ${(err as Error).message}`);
+      if (!gone()) this.failRead(kind, 'ESEND', `cannot send to BBMD ${this.describeBbmd()}: ${(err as Error).message}`);
     }
   }
 
   private answerRead(kind: TableKind, entries: unknown): void {
-    const pending = this.reads[kind];
-    if (!pending) return;
-    this.reads[kind] = null;
-    this.clock.clearTimeout(pending.timer);
-    pending.resolve(entries);
+    this.reads[kind].end()?.resolve(entries);
   }
 
   private failRead(kind: TableKind, code: string, message: string): void {
-    const pending = this.reads[kind];
-    if (!pending) return;
-    this.reads[kind] = null;
-    this.clock.clearTimeout(pending.timer);
-    pending.reject(new ForeignDeviceError(code, message));
+    this.reads[kind].end()?.reject(new ForeignDeviceError(code, message));
+  }
+
+  /** The public (NAT) address as the BBMD sees it, or null without one: no port given means the bound one. */
+  private publicSeen(): BipAddress | null {
+    const pub = this.publicAddress;
+    if (pub === null) return null;
+    return { address: pub.address, port: pub.port ?? this.transport.boundAddress().port };
   }
 
   /** The address the BBMD sees for us: the public (NAT) address, else the bound one, else the route's. */
   private async ownAddress(): Promise<BipAddress> {
-    if (this.publicAddress) return this.publicAddress;
+    const seen = this.publicSeen();
+    if (seen) return seen;
     if (this.localSeen) return this.localSeen;
     const bound = this.transport.boundAddress();
     if (bound.address !== '0.0.0.0') {
@@ -758,38 +858,53 @@ export class ForeignDeviceManager extends EventEmitter {
 
   // ---- stop -------------------------------------------------------------------
 
-  private async doStop(): Promise<void> {
+  private async doStop(deregister: boolean | 'always'): Promise<void> {
     const wasRegistered = this.state === 'registered';
-    // A Register still waiting for its answer may already have been accepted: the BBMD
-    // would keep that entry for TTL + grace (a redeploy a moment after start, say).
-    const registerInFlight = this.pendingRegister !== null && this.responseTimer !== null;
     this.running = false;
     this.generation++;
     const generation = this.generation;
-    for (const name of ['attemptTimer', 'responseTimer', 'expiryTimer'] as const) this.cancelTimer(name);
-    this.failRead('fdt', 'ESTOPPED', `the registration with BBMD ${this.describeBbmd()} is stopping`);
-    this.failRead('bdt', 'ESTOPPED', `the registration with BBMD ${this.describeBbmd()} is stopping`);
-    this.nextAttempt = null;
-    this.pendingRegister = null;
-    this.failQueue(`broadcast dropped: the registration with BBMD ${this.describeBbmd()} is stopping`);
-    const deregister = this.deregister === 'always' || (this.deregister && (wasRegistered || registerInFlight));
-    if (deregister && this.bbmdAddress !== null) {
-      const deadline = this.clock.monotonic() + STOP_BOUND_MS;
-      let bound: TimerHandle | null = null;
-      const timeout = new Promise<void>((resolve) => {
-        bound = this.clock.setTimeout(resolve, STOP_BOUND_MS);
-      });
-      // For an unanswered Register only the Delete is sent: a stop during an outage is not held up.
-      await Promise.race([this.sendDelete(deadline, wasRegistered || this.deregister === 'always'), timeout]);
-      if (bound !== null) this.clock.clearTimeout(bound);
-      this.pendingDelete = null;
-    }
-    if (generation !== this.generation) return;
-    this.cancelTimer('responseTimer');
+    const deadline = this.clock.monotonic() + STOP_BOUND_MS;
+    this.cancelTimer('attemptTimer');
+    this.cancelTimer('expiryTimer');
+    for (const abandon of [...this.resolutions]) abandon();
+    const stopping = `the registration with BBMD ${this.describeBbmd()} is stopping`;
+    this.failRead('fdt', 'ESTOPPED', stopping);
+    this.failRead('bdt', 'ESTOPPED', stopping);
+    this.lateRegister = null;
+    this.failQueue(`broadcast dropped: ${stopping}`);
+    let bounded!: () => void;
+    const bound = this.clock.setTimeout(() => bounded(), STOP_BOUND_MS);
+    await Promise.race([this.deregisterOnStop(deregister, wasRegistered, generation, deadline), new Promise<void>((resolve) => (bounded = resolve))]);
+    this.clock.clearTimeout(bound);
+    // Whatever still waits is abandoned; a step still running finds the generation changed.
+    this.generation++;
+    this.register.end();
+    this.deleteRequest.end();
     this.setState('stopped', null);
   }
 
-  private async sendDelete(deadline: number, waitForAnswer: boolean): Promise<void> {
+  /**
+   * stop()'s Delete-FDT-Entry, when an entry of ours may exist. A Register still
+   * waiting for its answer is waited for first (its own timer ends that wait
+   * within the bound), so that a Register and a Delete are never outstanding together.
+   */
+  private async deregisterOnStop(deregister: boolean | 'always', wasRegistered: boolean, generation: number, deadline: number): Promise<void> {
+    if (deregister === false) return;
+    const inFlight = this.register.current;
+    if (inFlight !== null) {
+      await this.register.idle();
+      if (generation !== this.generation) return;
+    }
+    const accepted = wasRegistered || inFlight?.outcome === 'accepted';
+    // Unanswered, a Register may have been accepted unseen: the BBMD would keep that entry
+    // for TTL + grace (a redeploy a moment after start, say).
+    const unseen = inFlight?.outcome === 'timeout';
+    if (!accepted && !unseen && !(deregister === 'always' && this.registerSent)) return;
+    // For an unanswered Register only the Delete is sent: a stop during an outage is not held up.
+    await this.sendDelete(generation, deadline, accepted || deregister === 'always');
+  }
+
+  private async sendDelete(generation: number, deadline: number, waitForAnswer: boolean): Promise<void> {
     let own: BipAddress;
     try {
       own = await this.ownAddress();
@@ -797,36 +912,18 @@ export class ForeignDeviceManager extends EventEmitter {
       this.log?.warn(`cannot deregister from BBMD ${this.describeBbmd()}: ${(err as Error).message}`);
       return;
     }
-    if (!waitForAnswer) {
-      await this.transport.send(encodeDeleteFdtEntry(own), { address: this.bbmdAddress as string, port: this.bbmd.port }).catch((err: Error) => {
-        this.log?.warn(`cannot send Delete-FDT-Entry to BBMD ${this.describeBbmd()}: ${err.message}`);
-      });
-      return;
-    }
-    const answered = new Promise<void>((resolve) => {
-      this.pendingDelete = { resolve };
-      const wait = Math.min(this.responseTimeoutMs, deadline - this.clock.monotonic());
-      this.responseTimer = this.clock.setTimeout(() => {
-        this.responseTimer = null;
-        resolve();
-      }, wait);
-    });
+    const address = this.bbmdAddress;
+    if (generation !== this.generation || address === null) return;
+    const wait = Math.min(this.responseTimeoutMs, deadline - this.clock.monotonic());
+    if (waitForAnswer && wait > 0) this.deleteRequest.begin(own, wait);
     try {
-      await this.transport.send(encodeDeleteFdtEntry(own), { address: this.bbmdAddress as string, port: this.bbmd.port });
+      await this.transport.send(encodeDeleteFdtEntry(own), { address, port: this.bbmd.port });
     } catch (err) {
       this.log?.warn(`cannot send Delete-FDT-Entry to BBMD ${this.describeBbmd()}: ${(err as Error).message}`);
-      this.cancelTimer('responseTimer');
-      this.pendingDelete = null;
+      this.deleteRequest.end();
       return;
     }
-    await answered;
-  }
-
-  private answerDelete(): void {
-    const pending = this.pendingDelete;
-    this.pendingDelete = null;
-    this.cancelTimer('responseTimer');
-    pending?.resolve();
+    await this.deleteRequest.idle();
   }
 
   // ---- helpers ---------------------------------------------------------------
@@ -839,7 +936,7 @@ export class ForeignDeviceManager extends EventEmitter {
     if (changed) this.emit('change', this.snapshot());
   }
 
-  private cancelTimer(name: 'attemptTimer' | 'responseTimer' | 'expiryTimer'): void {
+  private cancelTimer(name: 'attemptTimer' | 'expiryTimer'): void {
     const handle = this[name];
     if (handle !== null) {
       this.clock.clearTimeout(handle);

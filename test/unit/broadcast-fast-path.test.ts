@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import type { BipAddress } from '../../dist/address';
 import { BvlcFunction, encodeNpduFrame } from '../../dist/bvll';
-import { ForeignDeviceError, ForeignDeviceManager } from '../../dist/foreign-device';
+import { ForeignDeviceError, ForeignDeviceManager, STOP_BOUND_MS } from '../../dist/foreign-device';
 import { ScriptedBbmd } from '../support/fake-bbmd-transport';
 import { FakeClock, flush } from '../support/fake-clock';
 
@@ -115,7 +115,10 @@ describe('ForeignDeviceManager.broadcastFrameNow', () => {
         [0, 0],
         'nothing counted: broadcast() counts what it refuses',
       );
-      await manager.stop();
+      // While registering, stop() first waits (bounded) for the Register's answer.
+      const stopping = manager.stop();
+      await clock.advance(STOP_BOUND_MS);
+      await stopping;
     });
   }
 

@@ -10,8 +10,11 @@ import {
   ForeignDeviceManager,
   ForeignDeviceOptions,
   MAX_QUEUED_BROADCASTS,
+  NAT_RENEWAL_MAX_MS,
+  STOP_BOUND_MS,
   validateTtl,
 } from '../../dist/foreign-device';
+import type { BipAddress } from '../../dist/address';
 import { FakeClock } from '../support/fake-clock';
 import { ScriptedBbmd } from '../support/fake-bbmd-transport';
 
@@ -552,7 +555,10 @@ describe('ForeignDeviceManager', () => {
       await r.clock.advance(500);
       const late = r.manager.broadcast(WHO_IS).then(() => null, (e: Error) => e);
       await r.clock.advance(100);
-      await r.manager.stop();
+      // The Register sent at 4 s still waits for its answer: stop() waits for it (bounded) before its Delete.
+      const stopping = r.manager.stop();
+      await r.clock.advance(STOP_BOUND_MS);
+      await stopping;
       assert.match(String(await late), /is stopping/);
       assert.equal(r.bbmd.framesOf(BvlcFunction.DistributeBroadcastToNetwork).length, 0);
       assert.equal(r.manager.snapshot().counters.broadcastsFailed, 2);
@@ -763,6 +769,217 @@ describe('ForeignDeviceManager', () => {
       await r.clock.advance(10);
       assert.equal(r.manager.currentState, 'registered');
       assert.equal(r.bbmd.registers.length, 2);
+    });
+  });
+
+  describe('start() and stop() overlapping: one of Register or Delete outstanding at a time', () => {
+    it("start() while stop() waits for the Delete's answer registers once the stop has finished", async () => {
+      const r = rig({ random: () => 0 });
+      await registered(r);
+      r.bbmd.rttMs = 50;
+      const stopping = r.manager.stop();
+      r.manager.start();
+      await r.clock.advance(49);
+      assert.equal(r.bbmd.registers.length, 1, 'no Register while the Delete waits for its answer');
+      await r.clock.advance(1);
+      await stopping;
+      await r.clock.advance(100);
+      const deleteAt = r.bbmd.framesOf(BvlcFunction.DeleteFdtEntry)[0].at;
+      assert.equal(r.bbmd.registers.length, 2);
+      assert.ok(r.bbmd.registers[1].at >= deleteAt + 50, 'the Register follows the answer to the Delete');
+      assert.equal(r.manager.currentState, 'registered');
+      await r.clock.advance(HOUR);
+      assert.equal(r.manager.currentState, 'registered', 'renewals go on: no state without a timer');
+      assert.ok(r.bbmd.registers.length > 100);
+    });
+
+    it('stop() during that deferred start stops for good: nothing more is sent and no timer is left', async () => {
+      const r = rig();
+      await registered(r);
+      const first = r.manager.stop();
+      r.manager.start();
+      const second = r.manager.stop();
+      await r.clock.advance(10);
+      await Promise.all([first, second]);
+      await r.clock.advance(HOUR);
+      assert.equal(r.manager.currentState, 'stopped');
+      assert.equal(r.bbmd.registers.length, 1);
+      assert.equal(r.bbmd.framesOf(BvlcFunction.DeleteFdtEntry).length, 1);
+      assert.equal(r.clock.pending, 0);
+    });
+
+    it("stop() while a Register waits for its answer sends the Delete after that answer; 0000 answers the Register, then the Delete", async () => {
+      const r = rig();
+      r.bbmd.rttMs = 500;
+      r.manager.start();
+      await r.clock.advance(100);
+      let done = false;
+      void r.manager.stop().then(() => (done = true));
+      await r.clock.advance(399);
+      assert.equal(r.bbmd.framesOf(BvlcFunction.DeleteFdtEntry).length, 0, 'no Delete while the Register waits for its answer');
+      await r.clock.advance(1);
+      const deletes = r.bbmd.framesOf(BvlcFunction.DeleteFdtEntry);
+      assert.deepEqual(deletes.map((s) => s.at), [500], 'the Delete follows the ACK at once');
+      assert.equal(done, false, "the Register's ACK did not end the wait for the Delete's answer");
+      await r.clock.advance(500);
+      assert.equal(done, true);
+      assert.equal(r.manager.currentState, 'stopped');
+      assert.equal(r.bbmd.registers.length, 1);
+      assert.equal(r.clock.pending, 0);
+    });
+
+    it('with a silent BBMD the Delete goes when that Register times out, and stop() keeps its bound', async () => {
+      const r = rig();
+      r.bbmd.register = 'silent';
+      r.bbmd.deleteAnswer = 'silent';
+      r.manager.start();
+      await r.clock.advance(100);
+      let doneAt: number | null = null;
+      void r.manager.stop().then(() => (doneAt = r.clock.monotonic()));
+      await r.clock.advance(1_899);
+      assert.equal(r.bbmd.framesOf(BvlcFunction.DeleteFdtEntry).length, 0);
+      await r.clock.advance(1);
+      // Unanswered, the Register may have been accepted unseen: the Delete is sent, not waited for.
+      assert.deepEqual(r.bbmd.framesOf(BvlcFunction.DeleteFdtEntry).map((s) => s.at), [2_000]);
+      await r.clock.advance(STOP_BOUND_MS);
+      assert.ok(doneAt !== null && doneAt - 100 <= STOP_BOUND_MS, `stop() took ${String(doneAt)} - 100 ms`);
+      assert.equal(r.manager.currentState, 'stopped');
+      assert.equal(r.clock.pending, 0);
+    });
+
+    it('stop({ deregister: false }) sends no Delete; stop({ deregister: true }) sends one where deregistering is off', async () => {
+      const r = rig();
+      await registered(r);
+      const stopping = r.manager.stop({ deregister: false });
+      await r.clock.advance(10);
+      await stopping;
+      assert.equal(r.bbmd.framesOf(BvlcFunction.DeleteFdtEntry).length, 0);
+      assert.equal(r.manager.currentState, 'stopped');
+      assert.equal(r.clock.pending, 0);
+      // Nor does it wait for a Register in flight: no Delete could follow it.
+      const inFlight = rig();
+      inFlight.bbmd.register = 'silent';
+      inFlight.manager.start();
+      await inFlight.clock.advance(100);
+      await inFlight.manager.stop({ deregister: false });
+      assert.equal(inFlight.bbmd.framesOf(BvlcFunction.DeleteFdtEntry).length, 0);
+      assert.equal(inFlight.clock.pending, 0);
+      const off = rig({ deregister: false });
+      await registered(off);
+      const offStopping = off.manager.stop({ deregister: true });
+      await off.clock.advance(10);
+      await offStopping;
+      assert.equal(off.bbmd.framesOf(BvlcFunction.DeleteFdtEntry).length, 1);
+      // The override holds for that stop only.
+      off.manager.start();
+      await off.clock.advance(10);
+      await off.manager.stop();
+      assert.equal(off.bbmd.framesOf(BvlcFunction.DeleteFdtEntry).length, 1);
+    });
+
+    it('stop() abandons a name resolution that never answers: no timer is left', async () => {
+      const r = rig({ bbmd: { host: 'slow.example', port: 47808 }, resolver: () => new Promise<string>(() => undefined) });
+      r.manager.start();
+      const read = r.manager.readFdt().then(() => null, (e: ForeignDeviceError) => e);
+      await r.clock.advance(100);
+      await r.manager.stop();
+      assert.equal((await read)?.code, 'ESTOPPED');
+      assert.equal(r.clock.pending, 0);
+      await r.clock.advance(HOUR);
+      assert.equal(r.manager.currentState, 'stopped');
+      assert.equal(r.bbmd.sent.length, 0);
+    });
+  });
+
+  describe("the 'resolved' event", () => {
+    it('announces the BBMD address before the first frame to it, and again when it changes', async () => {
+      let answer = '192.168.1.10';
+      const r = rig({ bbmd: { host: 'bbmd.site.local', port: 47808 }, resolver: async () => answer, random: () => 0 });
+      const seen: { bbmd: BipAddress; sentBefore: number }[] = [];
+      r.manager.on('resolved', (bbmd) => seen.push({ bbmd, sentBefore: r.bbmd.sent.length }));
+      r.manager.start();
+      await r.clock.advance(10);
+      assert.deepEqual(seen, [{ bbmd: { address: '192.168.1.10', port: 47808 }, sentBefore: 0 }]);
+      await r.clock.advance(HOUR);
+      assert.equal(seen.length, 1, 'renewals to the same address announce nothing');
+      answer = '192.168.1.20';
+      r.bbmd.from = { address: '192.168.1.20', port: 47808 };
+      const before = r.bbmd.sent.length;
+      await r.clock.advance(30_000);
+      assert.deepEqual(seen[1], { bbmd: { address: '192.168.1.20', port: 47808 }, sentBefore: before });
+      assert.ok(r.bbmd.sent.length > before);
+      assert.ok(r.bbmd.sent.slice(before).every((s) => s.to.address === '192.168.1.20'));
+      assert.equal(r.manager.currentState, 'registered');
+    });
+
+    it('announces an IPv4 host too, once, before the first Register', async () => {
+      const r = rig();
+      const seen: { bbmd: BipAddress; sentBefore: number }[] = [];
+      r.manager.on('resolved', (bbmd) => seen.push({ bbmd, sentBefore: r.bbmd.sent.length }));
+      await registered(r);
+      await r.clock.advance(HOUR);
+      assert.deepEqual(seen, [{ bbmd: { address: '192.168.1.10', port: 47808 }, sentBefore: 0 }]);
+    });
+
+    it('a listener that stops the manager during the event: nothing is sent to that address', async () => {
+      const r = rig({ deregister: 'always' });
+      r.manager.on('resolved', () => void r.manager.stop());
+      r.manager.start();
+      await r.clock.advance(HOUR);
+      assert.equal(r.bbmd.sent.length, 0);
+      assert.equal(r.manager.currentState, 'stopped');
+      assert.equal(r.clock.pending, 0);
+      // An address that changes while registered: the Delete goes to the old one (our entry), nothing to the new.
+      let answer = '192.168.1.10';
+      const moved = rig({ bbmd: { host: 'bbmd.site.local', port: 47808 }, resolver: async () => answer, random: () => 0 });
+      moved.manager.on('resolved', (bbmd) => {
+        if (bbmd.address === '192.168.1.20') void moved.manager.stop();
+      });
+      await registered(moved);
+      answer = '192.168.1.20';
+      await moved.clock.advance(HOUR);
+      assert.equal(moved.manager.currentState, 'stopped');
+      assert.ok(moved.bbmd.sent.every((s) => s.to.address === '192.168.1.10'));
+      assert.deepEqual(moved.bbmd.framesOf(BvlcFunction.DeleteFdtEntry).map((s) => s.to.address), ['192.168.1.10']);
+      assert.equal(moved.clock.pending, 0);
+    });
+  });
+
+  describe('NAT: publicAddress', () => {
+    it('without a port means the bound port: addressSeenByBbmd, the granted-TTL check and the Delete use it', async () => {
+      const r = rig({ ttl: 7200, publicAddress: { address: '203.0.113.9', port: null } });
+      r.bbmd.bound = { address: '0.0.0.0', port: 50000 };
+      // The scripted BBMD lists our entry under `route`: here, the NAT's public side.
+      r.bbmd.route = { address: '203.0.113.9', port: 50000 };
+      r.bbmd.fdt = 3600;
+      await registered(r);
+      assert.deepEqual(r.manager.addressSeenByBbmd, { address: '203.0.113.9', port: 50000 });
+      assert.equal(r.manager.snapshot().grantedTtl, 3600);
+      const stopping = r.manager.stop();
+      await r.clock.advance(10);
+      await stopping;
+      assert.equal(r.bbmd.framesOf(BvlcFunction.DeleteFdtEntry)[0].raw.toString('hex'), '8108000acb007109c350');
+    });
+
+    it(`renews at least every ${NAT_RENEWAL_MAX_MS} ms so that the NAT's UDP mapping stays open; expiry stays lastAck + TTL`, async () => {
+      const r = rig({ ttl: 3600, random: () => 0, publicAddress: { address: '203.0.113.9', port: 47900 } });
+      r.manager.start();
+      await r.clock.advance(100_010);
+      assert.deepEqual(r.bbmd.registers.map((s) => s.at), [0, 25_000, 50_000, 75_000, 100_000]);
+      r.bbmd.register = 'silent';
+      await r.clock.advance(100_003 + 3_600_000 - 100_010 - 1);
+      assert.equal(r.manager.currentState, 'registered', 'the last ACK still holds for its TTL');
+      await r.clock.advance(1);
+      assert.equal(r.manager.currentState, 'unreachable');
+      // A TTL whose half is shorter keeps TTL/2; without publicAddress, TTL/2 whatever the TTL.
+      const short = rig({ ttl: 20, random: () => 0, publicAddress: { address: '203.0.113.9', port: null } });
+      short.manager.start();
+      await short.clock.advance(30_010);
+      assert.deepEqual(short.bbmd.registers.map((s) => s.at), [0, 10_000, 20_000, 30_000]);
+      const plain = rig({ ttl: 3600, random: () => 0 });
+      plain.manager.start();
+      await plain.clock.advance(1_800_010);
+      assert.deepEqual(plain.bbmd.registers.map((s) => s.at), [0, 1_800_000]);
     });
   });
 });
