@@ -3,7 +3,7 @@
  * possibly empty), turned into checked settings. Pure: each bad field gives a
  * SettingsError naming the field, what it holds and what is accepted.
  */
-import { BACNET_PORT, BipAddress, HostPort, isHostname, isIPv4, parseBipAddress } from './address';
+import { BACNET_PORT, HostPort, PublicAddress, isHostname, isIPv4, parseBipAddress } from './address';
 import { describeValue as describe } from './describe-value';
 import { LocalEndpointConfig, DEFAULT_RECV_BUFFER_SIZE } from './udp-endpoint';
 
@@ -35,7 +35,8 @@ export interface BbmdSettings {
   bbmd: HostPort;
   ttl: number;
   local: Required<LocalEndpointConfig>;
-  publicAddress: BipAddress | null;
+  /** Port null: none given, the bound local port is meant. */
+  publicAddress: PublicAddress | null;
   deregister: boolean;
 }
 
@@ -51,10 +52,12 @@ export function parseBbmdSettings(fields: BbmdFields): BbmdSettings {
     throw new SettingsError('localAddress', `local address ${describe(localAddress)} is not an IPv4 address (0.0.0.0 = every interface)`);
   }
   const publicText = text(fields.publicAddress, 'publicAddress', 'public address', '"a.b.c.d" or "a.b.c.d:port", or empty');
-  let publicAddress: BipAddress | null = null;
+  let publicAddress: PublicAddress | null = null;
   if (publicText !== '') {
     try {
-      publicAddress = parseBipAddress(publicText, BACNET_PORT);
+      const parsed = parseBipAddress(publicText);
+      // "a.b.c.d" alone: the NAT keeps our port, whichever the socket is bound to (not 47808).
+      publicAddress = { address: parsed.address, port: publicText.includes(':') ? parsed.port : null };
     } catch {
       throw new SettingsError('publicAddress', `public address ${describe(publicText)} must be "a.b.c.d" or "a.b.c.d:port"`);
     }

@@ -14,7 +14,7 @@
  */
 import * as dgram from 'node:dgram';
 import * as dns from 'node:dns';
-import { BipAddress, HostPort, formatBipAddress, isIPv4, isPort } from './address';
+import { BipAddress, HostPort, PublicAddress, formatBipAddress, isIPv4, isPort } from './address';
 import { BVLL_TYPE_BIPV4, BvlcFunction, BvllFrame, FORWARDED_HEADER_LENGTH, MAX_NPDU_LENGTH, bvlcFunctionName, decodeBvll } from './bvll';
 import { Clock, systemClock } from './clock';
 import { DecodeError } from './decode-error';
@@ -42,7 +42,7 @@ export interface RegistrationConfig {
   local: LocalEndpointConfig;
   bbmd: HostPort;
   ttl: number;
-  publicAddress?: BipAddress | null;
+  publicAddress?: PublicAddress | null;
   deregister?: boolean | 'always';
   log?: FdLogger;
   /** Injected for tests; the real ones by default. */
