@@ -61,6 +61,9 @@ export async function testWithTemporarySocket(settings: BbmdSettings): Promise<B
       local: { address: settings.local.address, port: 0 },
       bbmd: settings.bbmd,
       ttl: Math.min(settings.ttl, TEST_TTL_CAP),
+      // Behind NAT the BBMD sees the public address with the port the NAT gives this socket:
+      // ours, when it keeps ports. A port given in the form maps the deployed socket, not this one.
+      publicAddress: settings.publicAddress && { address: settings.publicAddress.address, port: null },
       deregister: 'always',
     });
     const manager = shared.manager;
