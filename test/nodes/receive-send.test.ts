@@ -274,7 +274,8 @@ describe('fd-receive and fd-send (test helper, emulated site on 127.0.0.1)', fun
     const { got, local } = await load({ filter: 'all' });
     const sender = await rawSocket();
     sockets.push(sender);
-    const junk = ['0200', '01', '0120ff', '01081234', '0100', '01000000', '01001000c40200', '0100f0'];
+    // (An I-Am whose fields do not decode is no junk: see the next test.)
+    const junk = ['0200', '01', '0120ff', '01081234', '0100', '01000000', '0100f0'];
     for (const npdu of junk) sender.send(encodeNpduFrame(BvlcFunction.OriginalUnicastNpdu, Buffer.from(npdu, 'hex')), local.port, LOOPBACK);
     sender.send(Buffer.from('810a00', 'hex'), local.port, LOOPBACK); // a broken BVLL frame too
     const good = encodeNpdu({}, encodeIAmApdu({ deviceInstance: 77, maxApdu: 480, segmentation: 3, vendorId: 5 }));
@@ -285,6 +286,45 @@ describe('fd-receive and fd-send (test helper, emulated site on 127.0.0.1)', fun
     const states = collect('states');
     await until(() => states.length === 1);
     assert.equal((states[0].payload as FdSnapshot).counters.malformed, junk.length + 1);
+  });
+
+  it('an I-Am that is not a Device I-Am reaches filter "all" with msg.iAm null, not filter "i-am", and is not counted malformed', async () => {
+    await helper.load(NODES, [
+      ...flow({ filter: 'all', dedup: false }),
+      { id: 'rxIAm', type: 'fd-receive', z: 'tab', bbmd: 'cfg', filter: 'i-am', dedup: false, wires: [['gotIAm']] },
+      { id: 'gotIAm', type: 'helper', z: 'tab' },
+    ]);
+    const got = collect('got');
+    const gotIAm = collect('gotIAm');
+    const states = collect('states');
+    await until(() => states.some((m) => m.topic === 'registered'), 3000, 'registered');
+    const local = (states.find((m) => m.topic === 'registered')?.payload as FdSnapshot).local;
+    const sender = await rawSocket();
+    sockets.push(sender);
+    const undecodable = [
+      '01001000c4000000012205c49103220104', // object type 0 (analog-input), not a Device
+      '01001000c40200', // truncated inside the object identifier
+      '01001000c4020004b12205c4910323010000', // vendor identifier 65536
+    ];
+    for (const hex of undecodable) sender.send(encodeNpduFrame(BvlcFunction.OriginalUnicastNpdu, Buffer.from(hex, 'hex')), local.port, LOOPBACK);
+    const good = encodeNpdu({}, encodeIAmApdu({ deviceInstance: 77, maxApdu: 480, segmentation: 3, vendorId: 5 }));
+    sender.send(encodeNpduFrame(BvlcFunction.OriginalUnicastNpdu, good), local.port, LOOPBACK);
+    await until(() => got.length === undecodable.length + 1 && gotIAm.length === 1, 2000, 'every I-Am at "all", the good one at "i-am"');
+    assert.deepEqual(
+      got.map((m) => (m.payload as Buffer).toString('hex')),
+      [...undecodable, good.toString('hex')],
+    );
+    for (const m of got.slice(0, undecodable.length)) {
+      assert.ok('iAm' in m, 'msg.iAm is there');
+      assert.equal(m.iAm, null);
+      assert.deepEqual(m.apdu, { type: 'Unconfirmed-Request', service: 'I-Am' });
+    }
+    assert.equal((got[undecodable.length].iAm as { deviceInstance: number }).deviceInstance, 77);
+    assert.equal((gotIAm[0].iAm as { deviceInstance: number }).deviceInstance, 77);
+    states.length = 0;
+    helper.getNode('status')?.receive({} as never);
+    await until(() => states.length === 1);
+    assert.equal((states[0].payload as FdSnapshot).counters.malformed, 0);
   });
 
   it('BVLC-Results never reach fd-receive', async () => {
