@@ -20,6 +20,8 @@ const NODES = [...packageNodes('bacnet-bbmd', 'fd-broadcast', 'fd-status', 'fd-r
 
 helper.init(require.resolve('node-red'));
 
+type LookupFn = (host: string, options: unknown, callback: (err: Error | null, address?: string, family?: number) => void) => void;
+
 
 
 
@@ -195,6 +197,33 @@ describe('fd-receive and fd-send (test helper, emulated site on 127.0.0.1)', fun
     helper.getNode('tx')?.receive({ payload: readObjectName(device.deviceInstance, 8), destination: `localhost:${device.address?.port}` } as never);
     await until(() => got.length === 2, 2000, 'the second answer');
     assert.equal((got[1].apdu as { invokeId: number }).invokeId, 8);
+  });
+
+  it('fd-send to a host name: two sends within 30 s cost one lookup', async () => {
+    const { got, errors } = await load({ filter: 'all' });
+    const device = site.devices.find((d) => d.network === null);
+    assert.ok(device);
+    // A name only this test answers (.test is reserved, RFC 6761), counted where dns.lookup is.
+    const name = `fd-send-${process.pid}-${Date.now()}.bacnet-fd.test`;
+    const dnsModule = require('node:dns') as { lookup: LookupFn };
+    const realLookup = dnsModule.lookup;
+    const asked: string[] = [];
+    dnsModule.lookup = (host: string, options: unknown, callback: (err: Error | null, address?: string, family?: number) => void): void => {
+      if (host !== name) return realLookup(host, options, callback);
+      asked.push(host);
+      process.nextTick(callback, null, LOOPBACK, 4);
+    };
+    try {
+      helper.getNode('tx')?.receive({ payload: readObjectName(device.deviceInstance, 31), destination: `${name}:${device.address?.port}` } as never);
+      await until(() => got.length === 1, 2000, 'the first answer');
+      helper.getNode('tx')?.receive({ payload: readObjectName(device.deviceInstance, 32), destination: { address: name, port: device.address?.port } } as never);
+      await until(() => got.length === 2, 2000, 'the second answer');
+    } finally {
+      dnsModule.lookup = realLookup;
+    }
+    assert.deepEqual(got.map((m) => (m.apdu as { invokeId: number }).invokeId), [31, 32]);
+    assert.equal(errors.length, 0);
+    assert.deepEqual(asked, [name], 'one lookup for both sends');
   });
 
   it('a device behind a router answers a request addressed to its network and MAC, with SNET/SADR in the answer', async () => {
