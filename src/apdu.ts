@@ -101,6 +101,21 @@ export function decodeIAm(apdu: Uint8Array, offset = 0): IAm {
   };
 }
 
+/**
+ * The I-Am APDU at `offset` as a Device I-Am, or null when its fields do not
+ * decode as one (another object type, wrong tags or lengths, a vendor over
+ * 65535). Such an APDU is still a well-formed Unconfirmed-Request: a receiver
+ * delivers it without the fields rather than dropping the whole NPDU.
+ */
+export function decodeIAmOrNull(apdu: Uint8Array, offset = 0): IAm | null {
+  try {
+    return decodeIAm(apdu, offset);
+  } catch (err) {
+    if (err instanceof DecodeError) return null;
+    throw err;
+  }
+}
+
 /** Reads one application-tagged value of 1..4 octets as an unsigned number. */
 function readApplication(bytes: Uint8Array, reader: { at: number }, tag: number, what: string): number {
   const at = reader.at;

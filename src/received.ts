@@ -1,11 +1,12 @@
 /**
  * What an arriving NPDU is, decoded once for every receiver: the NPDU header,
  * the APDU's type and service, and the I-Am fields when it is an I-Am. Pure:
- * anything malformed or truncated throws DecodeError (the endpoint counts it
- * and drops the datagram).
+ * a malformed or truncated NPDU header or APDU type/service throws DecodeError
+ * (the endpoint counts it and drops the datagram); an I-Am whose fields do not
+ * decode as a Device I-Am is no such thing: it comes with iAm null.
  */
 import type { BipAddress } from './address';
-import { ApduSummary, IAm, decodeIAm, describeApdu, isIAm } from './apdu';
+import { ApduSummary, IAm, decodeIAmOrNull, describeApdu, isIAm } from './apdu';
 import { NpduHeader, decodeNpdu } from './npdu';
 
 /** An NPDU that reached this foreign device, with where it came from and how. */
@@ -20,17 +21,18 @@ export interface ReceivedNpdu {
   header: NpduHeader;
   /** Null for a network-layer message. */
   apdu: ApduSummary | null;
+  /** The I-Am's fields; null for anything else and for an I-Am that is not a readable Device I-Am. */
   iAm: IAm | null;
 }
 
-/** Decodes what arrived; throws DecodeError for a malformed NPDU, APDU or I-Am. */
+/** Decodes what arrived; throws DecodeError for a malformed NPDU header or APDU (an undecodable I-Am gives iAm null). */
 export function decodeReceived(npdu: Buffer, source: BipAddress, via: BipAddress | null, bvlcFunction: string): ReceivedNpdu {
   const header = decodeNpdu(npdu);
   let apdu: ApduSummary | null = null;
   let iAm: IAm | null = null;
   if (header.networkMessage === null) {
     apdu = describeApdu(npdu, header.apduOffset);
-    if (isIAm(npdu, header.apduOffset)) iAm = decodeIAm(npdu, header.apduOffset);
+    if (isIAm(npdu, header.apduOffset)) iAm = decodeIAmOrNull(npdu, header.apduOffset);
   }
   return { npdu, source, via, bvlcFunction, header, apdu, iAm };
 }

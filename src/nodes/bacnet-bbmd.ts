@@ -5,12 +5,12 @@
  * releases the socket. Thin glue over udp-endpoint and foreign-device.
  */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
-import { BbmdTestReport, testWithLiveRegistration, testWithTemporarySocket } from '../bbmd-test';
 import { FdSnapshot, ForeignDeviceManager, emptyCounters } from '../foreign-device';
 import { ListenerList } from '../listener-list';
 import { copyReceived } from '../received';
 import { BbmdFields, BbmdSettings, parseBbmdSettings } from '../settings';
 import { NpduListener, ReceivedNpdu, RegistrationLease, acquireRegistration } from '../udp-endpoint';
+import { registerTestRoute } from './bbmd-test-route';
 import { NodeError } from './flow-node';
 import type { BbmdConfigNode, RegistrationUser } from './registration-user';
 
@@ -214,56 +214,8 @@ class BbmdRuntime implements BbmdConfigNode {
 
 export type BbmdNode = Node & { bbmd: BbmdRuntime };
 
-/**
- * The form holds what the user typed, `${BBMD_HOST}` included; the runtime
- * substitutes environment variables in deployed nodes, so the test must too.
- */
-export function substituteEnv(fields: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(fields)) {
-    out[key] = typeof value === 'string' ? value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_m, name: string) => env[name] ?? '') : value;
-  }
-  return out;
-}
-
-/** Config node ids with a Test running: one test at a time per config node. */
-const testsRunning = new Set<string>();
-const NODE_ID = /^[A-Za-z0-9._-]{1,64}$/;
-
-/**
- * The Test button: POST /bacnet-bbmd/:id/test with the form's fields. Contacts
- * only the host and port given; uses the deployed node's live registration when
- * it is registered with that BBMD, else a temporary socket.
- */
-async function runTest(RED: NodeAPI, id: string, body: unknown): Promise<{ status: number; body: BbmdTestReport | { error: string } }> {
-  if (!NODE_ID.test(id)) return { status: 400, body: { error: 'bad config node id' } };
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    return { status: 400, body: { error: 'expected a JSON object with the BBMD settings' } };
-  }
-  let settings: BbmdSettings;
-  try {
-    settings = parseBbmdSettings(substituteEnv(body as Record<string, unknown>) as BbmdFields);
-  } catch (err) {
-    return { status: 400, body: { error: (err as Error).message } };
-  }
-  if (testsRunning.has(id)) return { status: 409, body: { error: 'a test of this BBMD config node is already running' } };
-  testsRunning.add(id);
-  try {
-    const deployed = RED.nodes.getNode(id) as BbmdNode | null;
-    const live = deployed?.bbmd?.liveManagerFor(settings) ?? null;
-    const report = live ? await testWithLiveRegistration(live) : await testWithTemporarySocket(settings);
-    return { status: 200, body: report };
-  } catch (err) {
-    return { status: 500, body: { error: (err as Error).message } };
-  } finally {
-    testsRunning.delete(id);
-  }
-}
-
 export default function register(RED: NodeAPI): void {
-  RED.httpAdmin.post('/bacnet-bbmd/:id/test', RED.auth.needsPermission('bacnet-bbmd.write'), (req, res) => {
-    void runTest(RED, String(req.params.id), req.body).then(({ status, body }) => res.status(status).json(body));
-  });
+  registerTestRoute(RED);
 
   function BacnetBbmdNode(this: BbmdNode, def: BbmdNodeDef): void {
     RED.nodes.createNode(this, def);

@@ -52,10 +52,16 @@ export function receiveMessage(received: ReceivedNpdu): NodeMessage {
     npdu: header,
     apdu: received.apdu,
   };
-  if (received.iAm) msg.iAm = received.iAm;
+  // msg.iAm is there for every I-Am: null for one whose fields are not a readable Device I-Am.
+  if (received.iAm !== null || isIAmApdu(received)) msg.iAm = received.iAm;
   return msg as NodeMessage;
 }
 
+function isIAmApdu(received: ReceivedNpdu): boolean {
+  return received.apdu !== null && received.apdu.type === 'Unconfirmed-Request' && received.apdu.service === 'I-Am';
+}
+
+/** "i-am" passes the I-Ams the node can describe (msg.iAm set); an undecodable one only passes "all" or "broadcasts". */
 export function passesFilter(received: ReceivedNpdu, filter: ReceiveFilter): boolean {
   if (filter === 'all') return true;
   if (filter === 'i-am') return received.iAm !== null;

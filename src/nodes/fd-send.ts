@@ -8,7 +8,7 @@ import { BACNET_PORT, BipAddress, isIPv4, isPort, parseHostPort } from '../addre
 import { BvlcFunction, encodeNpduFrame } from '../bvll';
 import { describeValue } from '../describe-value';
 import { PayloadError, parseNpduPayload } from '../npdu-payload';
-import { resolveIPv4 } from '../udp-endpoint';
+import { resolveHost } from '../resolver';
 import { attachToBbmd, nodeError } from './flow-node';
 
 interface SendDef extends NodeDef {
@@ -50,10 +50,14 @@ function parseHostPortChecked(host: string): { host: string } {
   return { host };
 }
 
+/**
+ * A host name goes through the shared resolver (resolver.ts): one lookup per name in
+ * flight, answers reused for 30 s, and no message waits more than 5 s for a name.
+ */
 async function resolveDestination(destination: { host: string; port: number }): Promise<BipAddress> {
   if (isIPv4(destination.host)) return { address: destination.host, port: destination.port };
   try {
-    return { address: await resolveIPv4(destination.host), port: destination.port };
+    return { address: await resolveHost(destination.host), port: destination.port };
   } catch (err) {
     throw new DestinationError(`cannot resolve ${describeValue(destination.host)}: ${(err as Error).message}`);
   }

@@ -311,16 +311,20 @@ describe('UDP endpoint (127.0.0.1)', function () {
       for (const junk of ['', '81', '8105', '82040006', '810a0009010020', 'ffffffffffff', '810d0004']) {
         a.send(Buffer.from(junk, 'hex'), local);
       }
-      // Well-formed BVLL around a broken NPDU, APDU or I-Am.
+      // Well-formed BVLL around a broken NPDU or APDU.
       const origin = { address: LOOPBACK, port: 2 };
-      for (const npdu of ['0200', '0120ffff', '01', '0100', '0100f0', '01000000', '01001000c40200', '01001000c40200162e2205c4910322']) {
+      for (const npdu of ['0200', '0120ffff', '01', '0100', '0100f0', '01000000']) {
         a.send(encodeBvll({ function: BvlcFunction.ForwardedNpdu, origin, npdu: Buffer.from(npdu, 'hex') }), local);
       }
+      // I-Ams whose fields do not decode are well-formed NPDUs: delivered with iAm null, not counted.
+      const undecodable = ['01001000c40200', '01001000c40200162e2205c4910322'];
+      for (const npdu of undecodable) a.send(encodeBvll({ function: BvlcFunction.ForwardedNpdu, origin, npdu: Buffer.from(npdu, 'hex') }), local);
       a.send(encodeBvll({ function: BvlcFunction.ForwardedNpdu, origin, npdu: Buffer.from('01001008', 'hex') }), local);
-      await until(() => gotA.length === 1, 2000, 'the good frame');
-      assert.equal(gotA[0].npdu.toString('hex'), '01001008');
-      assert.equal(la.manager.snapshot().counters.malformed, 15);
-      assert.equal(la.endpoint.malformed, 15);
+      await until(() => gotA.length === 3, 2000, 'the two I-Ams and the good frame');
+      assert.deepEqual(gotA.map((r) => r.npdu.toString('hex')), [...undecodable, '01001008']);
+      assert.deepEqual(gotA.map((r) => r.iAm), [null, null, null]);
+      assert.equal(la.manager.snapshot().counters.malformed, 13);
+      assert.equal(la.endpoint.malformed, 13);
       assert.equal(la.manager.registered, true);
     });
 

@@ -205,23 +205,7 @@ describe('diagnostics (test helper, emulator on 127.0.0.1)', function () {
       });
     }
 
-    it('substitutes ${ENV_VAR} in the form, as the runtime does for deployed nodes', async () => {
-      await helper.load(NODES, [{ id: 'tab', type: 'tab', label: 'test' }]);
-      process.env.BACNET_FD_TEST_HOST = LOOPBACK;
-      process.env.BACNET_FD_TEST_PORT = String(port);
-      try {
-        const res = await postTest('env-config', form({ host: '${BACNET_FD_TEST_HOST}', port: '${BACNET_FD_TEST_PORT}' }));
-        assert.equal(res.status, 200, JSON.stringify(res.body));
-        assert.equal(res.body.registration.accepted, true);
-        assert.deepEqual(res.body.bbmd, { host: LOOPBACK, address: LOOPBACK, port });
-        const unset = await postTest('env-config', form({ host: '${BACNET_FD_TEST_UNSET}' }));
-        assert.equal(unset.status, 400);
-        assert.match(String(unset.body.error), /BBMD host is required/);
-      } finally {
-        delete process.env.BACNET_FD_TEST_HOST;
-        delete process.env.BACNET_FD_TEST_PORT;
-      }
-    });
+    // ${ENV_VAR} in the form: test/admin/test-route.test.ts.
 
     it('refuses a bad node id', async () => {
       await helper.load(NODES, [{ id: 'tab', type: 'tab', label: 'test' }]);

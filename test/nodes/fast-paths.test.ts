@@ -185,7 +185,7 @@ describe('fast paths keep the behaviour', function () {
 
     it('delivers what decodeBvll() and decodeReceived() make of each datagram, the origin text right as it changes', async () => {
       const via = { address: LOOPBACK, port: bbmd.address().port };
-      const npdus = ['01001000c40200000522', '0120ffff00ff1008', '01080005010a1000c4020004b12205c4910322 0104', '01001008'];
+      const npdus = ['01001000c40200000522', '0120ffff00ff1008', '01080005010a1000c4020004b12205c4910322 0104', '01001008', '0100f0'];
       const origins = [
         { address: '10.0.0.5', port: 47808 },
         { address: '10.0.1.5', port: 47808 },
@@ -202,8 +202,9 @@ describe('fast paths keep the behaviour', function () {
       frames.push(encodeBvll({ function: BvlcFunction.ForwardedNpdu, origin: origins[0], npdu: Buffer.concat([Buffer.from('0100', 'hex'), Buffer.alloc(1495, 0x07)]) }));
       const tooLong = Buffer.concat([Buffer.from('8104', 'hex'), Buffer.alloc(2), Buffer.from('0a0000050bac', 'hex'), Buffer.from('0100', 'hex'), Buffer.alloc(1496, 7)]);
       tooLong.writeUInt16BE(tooLong.length, 2);
-      // What the general decoders make of each: a ReceivedNpdu, or a DecodeError (the first NPDU
-      // is a truncated I-Am); `tooLong` is one more malformed datagram.
+      // What the general decoders make of each: a ReceivedNpdu, or a DecodeError (the last NPDU
+      // has an unknown APDU type; the first, a truncated I-Am, is delivered with iAm null);
+      // `tooLong` is one more malformed datagram.
       const expected: ReceivedNpdu[] = [];
       let malformed = 1;
       for (const frame of frames) {

@@ -20,6 +20,8 @@ const NODES = [...packageNodes('bacnet-bbmd', 'fd-broadcast', 'fd-status', 'fd-r
 
 helper.init(require.resolve('node-red'));
 
+type LookupFn = (host: string, options: unknown, callback: (err: Error | null, address?: string, family?: number) => void) => void;
+
 
 
 
@@ -197,6 +199,33 @@ describe('fd-receive and fd-send (test helper, emulated site on 127.0.0.1)', fun
     assert.equal((got[1].apdu as { invokeId: number }).invokeId, 8);
   });
 
+  it('fd-send to a host name: two sends within 30 s cost one lookup', async () => {
+    const { got, errors } = await load({ filter: 'all' });
+    const device = site.devices.find((d) => d.network === null);
+    assert.ok(device);
+    // A name only this test answers (.test is reserved, RFC 6761), counted where dns.lookup is.
+    const name = `fd-send-${process.pid}-${Date.now()}.bacnet-fd.test`;
+    const dnsModule = require('node:dns') as { lookup: LookupFn };
+    const realLookup = dnsModule.lookup;
+    const asked: string[] = [];
+    dnsModule.lookup = (host: string, options: unknown, callback: (err: Error | null, address?: string, family?: number) => void): void => {
+      if (host !== name) return realLookup(host, options, callback);
+      asked.push(host);
+      process.nextTick(callback, null, LOOPBACK, 4);
+    };
+    try {
+      helper.getNode('tx')?.receive({ payload: readObjectName(device.deviceInstance, 31), destination: `${name}:${device.address?.port}` } as never);
+      await until(() => got.length === 1, 2000, 'the first answer');
+      helper.getNode('tx')?.receive({ payload: readObjectName(device.deviceInstance, 32), destination: { address: name, port: device.address?.port } } as never);
+      await until(() => got.length === 2, 2000, 'the second answer');
+    } finally {
+      dnsModule.lookup = realLookup;
+    }
+    assert.deepEqual(got.map((m) => (m.apdu as { invokeId: number }).invokeId), [31, 32]);
+    assert.equal(errors.length, 0);
+    assert.deepEqual(asked, [name], 'one lookup for both sends');
+  });
+
   it('a device behind a router answers a request addressed to its network and MAC, with SNET/SADR in the answer', async () => {
     const { got } = await load({ filter: 'all' });
     const routed = site.devices.find((d) => d.network !== null);
@@ -274,7 +303,8 @@ describe('fd-receive and fd-send (test helper, emulated site on 127.0.0.1)', fun
     const { got, local } = await load({ filter: 'all' });
     const sender = await rawSocket();
     sockets.push(sender);
-    const junk = ['0200', '01', '0120ff', '01081234', '0100', '01000000', '01001000c40200', '0100f0'];
+    // (An I-Am whose fields do not decode is no junk: see the next test.)
+    const junk = ['0200', '01', '0120ff', '01081234', '0100', '01000000', '0100f0'];
     for (const npdu of junk) sender.send(encodeNpduFrame(BvlcFunction.OriginalUnicastNpdu, Buffer.from(npdu, 'hex')), local.port, LOOPBACK);
     sender.send(Buffer.from('810a00', 'hex'), local.port, LOOPBACK); // a broken BVLL frame too
     const good = encodeNpdu({}, encodeIAmApdu({ deviceInstance: 77, maxApdu: 480, segmentation: 3, vendorId: 5 }));
@@ -285,6 +315,45 @@ describe('fd-receive and fd-send (test helper, emulated site on 127.0.0.1)', fun
     const states = collect('states');
     await until(() => states.length === 1);
     assert.equal((states[0].payload as FdSnapshot).counters.malformed, junk.length + 1);
+  });
+
+  it('an I-Am that is not a Device I-Am reaches filter "all" with msg.iAm null, not filter "i-am", and is not counted malformed', async () => {
+    await helper.load(NODES, [
+      ...flow({ filter: 'all', dedup: false }),
+      { id: 'rxIAm', type: 'fd-receive', z: 'tab', bbmd: 'cfg', filter: 'i-am', dedup: false, wires: [['gotIAm']] },
+      { id: 'gotIAm', type: 'helper', z: 'tab' },
+    ]);
+    const got = collect('got');
+    const gotIAm = collect('gotIAm');
+    const states = collect('states');
+    await until(() => states.some((m) => m.topic === 'registered'), 3000, 'registered');
+    const local = (states.find((m) => m.topic === 'registered')?.payload as FdSnapshot).local;
+    const sender = await rawSocket();
+    sockets.push(sender);
+    const undecodable = [
+      '01001000c4000000012205c49103220104', // object type 0 (analog-input), not a Device
+      '01001000c40200', // truncated inside the object identifier
+      '01001000c4020004b12205c4910323010000', // vendor identifier 65536
+    ];
+    for (const hex of undecodable) sender.send(encodeNpduFrame(BvlcFunction.OriginalUnicastNpdu, Buffer.from(hex, 'hex')), local.port, LOOPBACK);
+    const good = encodeNpdu({}, encodeIAmApdu({ deviceInstance: 77, maxApdu: 480, segmentation: 3, vendorId: 5 }));
+    sender.send(encodeNpduFrame(BvlcFunction.OriginalUnicastNpdu, good), local.port, LOOPBACK);
+    await until(() => got.length === undecodable.length + 1 && gotIAm.length === 1, 2000, 'every I-Am at "all", the good one at "i-am"');
+    assert.deepEqual(
+      got.map((m) => (m.payload as Buffer).toString('hex')),
+      [...undecodable, good.toString('hex')],
+    );
+    for (const m of got.slice(0, undecodable.length)) {
+      assert.ok('iAm' in m, 'msg.iAm is there');
+      assert.equal(m.iAm, null);
+      assert.deepEqual(m.apdu, { type: 'Unconfirmed-Request', service: 'I-Am' });
+    }
+    assert.equal((got[undecodable.length].iAm as { deviceInstance: number }).deviceInstance, 77);
+    assert.equal((gotIAm[0].iAm as { deviceInstance: number }).deviceInstance, 77);
+    states.length = 0;
+    helper.getNode('status')?.receive({} as never);
+    await until(() => states.length === 1);
+    assert.equal((states[0].payload as FdSnapshot).counters.malformed, 0);
   });
 
   it('BVLC-Results never reach fd-receive', async () => {
