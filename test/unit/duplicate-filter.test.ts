@@ -6,7 +6,8 @@
  * on random traffic, on keys that share a hash, and at the edges.
  */
 import assert from 'node:assert/strict';
-import { DEFAULT_SHRINK_AFTER_MS, DuplicateFilter, canonicalIPv4, duplicateKeyHash } from '../../dist/duplicate-filter';
+import { canonicalIPv4, duplicateKeyHash } from '../../dist/duplicate-key';
+import { DEFAULT_SHRINK_AFTER_MS, DuplicateFilter } from '../../dist/duplicate-filter';
 import type { ReceivedNpdu } from '../../dist/received';
 
 /** The contract, as plainly as it can be written: a Map from "address:port|octets" to the time first seen. */
