@@ -1,6 +1,9 @@
 /**
  * Drops the same NPDU from the same origin seen again within a window (some
- * BBMDs forward every broadcast twice). Pure, clock injected; memory bounded.
+ * BBMDs forward every broadcast twice). Pure, clock injected. Any host can send
+ * NPDUs that reach it, so its memory is bounded in entries and in key octets,
+ * whatever arrives (the oldest go first: an evicted NPDU is no longer known as
+ * a duplicate), and given back once the traffic is far below what it grew for.
  *
  * It runs once per received NPDU, so it is built to allocate nothing per call
  * and to touch little memory: the keys (origin and NPDU octets) are copied into
@@ -18,8 +21,10 @@
  * has expired too. Expiring an entry is therefore only moving the ring's start, with
  * no random access to unlink it, and a lookup reads one bucket. A hash only finds
  * candidates: every hit is confirmed octet by octet (the origin is part of the key's
- * octets), so two different keys are never taken for each other.
+ * octets), so two different keys are never taken for each other. The key is
+ * written and hashed by src/duplicate-key.ts.
  */
+import { canonicalIPv4, maxKeyLength, writeKey, writtenKeyLength } from './duplicate-key';
 import type { ReceivedNpdu } from './received';
 
 export const DEFAULT_DUPLICATE_WINDOW_MS = 1000;
@@ -27,151 +32,27 @@ export const DEFAULT_DUPLICATE_WINDOW_MS = 1000;
 export const MAX_DUPLICATE_ENTRIES = 50_000;
 
 /**
- * How long the table stays empty before prune() gives its memory back: bursts
- * come in runs (a global Who-Is every few seconds, say), and growing the table
- * again for each one costs fresh pages and rebuilt buckets on every burst.
+ * Key octets (origin and NPDU) kept at most. MAX_DUPLICATE_ENTRIES alone lets 1497-octet
+ * NPDUs from anyone take 75 MB; 2 MiB still holds all 50,000 entries of keys up to 41
+ * octets (NPDUs up to 34: Who-Is, I-Am), and of 1497-octet NPDUs the last 1,394, far
+ * more than the copies a BBMD forwards within milliseconds of each other. The byte ring
+ * is at most twice this: with at most half of it live there is always room for the next key.
+ */
+export const MAX_DUPLICATE_KEY_OCTETS = 2 * 1024 * 1024;
+
+/**
+ * How long the table stays far below its size (a quarter or less, in entries and in key
+ * octets) before prune() gives its memory back: bursts come in runs (a global Who-Is
+ * every few seconds, say), and growing the table again for each one costs fresh pages
+ * and rebuilt buckets on every burst.
  */
 export const DEFAULT_SHRINK_AFTER_MS = 30_000;
 
-/** Entries and key octets the table starts with (and shrinks back to once prune() has seen it empty long enough). */
+/** Entries and key octets the table starts with (and the least it shrinks to). */
 const INITIAL_ENTRIES = 64;
 const INITIAL_BYTES = 4096;
-
-/** The most octets a key takes in the byte ring: see writeKey(). */
-function maxKeyLength(address: string, npdu: Uint8Array): number {
-  return 1 + 9 + 2 + 3 * address.length + npdu.length;
-}
-
-/** A key's first octet: how its origin is written. */
-const KEY_IPV4 = 0;
-const KEY_ANY = 1;
-
-/**
- * The four octets of `address` as one number when it is a dotted quad exactly as
- * Node.js and readBipAddress() write one (no leading zeros, each part 0..255),
- * else -1: only then is the 4-octet form one-to-one with the text.
- */
-export function canonicalIPv4(address: string): number {
-  const n = address.length;
-  if (n < 7 || n > 15) return -1;
-  let value = 0;
-  let part = 0;
-  let digits = 0;
-  let dots = 0;
-  for (let i = 0; i < n; i++) {
-    const c = address.charCodeAt(i) - 48;
-    if (c >= 0 && c <= 9) {
-      if (digits === 1 && part === 0) return -1; // a leading zero
-      part = part * 10 + c;
-      digits++;
-      if (part > 255) return -1;
-    } else if (c === -2 && digits > 0 && dots < 3) {
-      value = (value << 8) | part;
-      part = 0;
-      digits = 0;
-      dots++;
-    } else {
-      return -1;
-    }
-  }
-  if (dots !== 3 || digits === 0) return -1;
-  return ((value << 8) | part) >>> 0;
-}
-
-/** Mixes 32 bits into the hash (the multiply-xorshift step of a murmur-style hash). */
-function mix(h: number, word: number): number {
-  h = Math.imul(h ^ word, 0x9e3779b1);
-  return h ^ (h >>> 15);
-}
-
-/**
- * Writes the key at `at` and returns its length and hash (30 bits) in one pass.
- * The origin first: KEY_IPV4 and six octets (address, port) for a canonical IPv4
- * address and a port 0..65535, which is what the endpoint always gives; else KEY_ANY,
- * the port (2 octets, or 0xFF and its 8-octet double), the address length in
- * characters (2 octets) and each character as one octet (three, 0xFF and its 16 bits,
- * for any at or above 0xFF), so the encoding stays one-to-one for any origin. Then the
- * NPDU. `ip` is canonicalIPv4(address). The hash takes the octets four at a time:
- * one multiply per word rather than per octet, for the same spread over the buckets.
- * Returns the hash; the length is in writtenKeyLength.
- */
-function writeKey(bytes: Uint8Array, at: number, ip: number, port: number, address: string, npdu: Uint8Array): number {
-  let p = at;
-  let h = 0x2545f491;
-  if (ip >= 0 && Number.isInteger(port) && port >= 0 && port <= 0xffff) {
-    bytes[p++] = KEY_IPV4;
-    bytes[p++] = ip >>> 24;
-    bytes[p++] = (ip >>> 16) & 0xff;
-    bytes[p++] = (ip >>> 8) & 0xff;
-    bytes[p++] = ip & 0xff;
-    bytes[p++] = port >>> 8;
-    bytes[p++] = port & 0xff;
-    h = mix(mix(h, ip), port);
-  } else {
-    p = writeAnyOrigin(bytes, p, port, address);
-    for (let i = at; i < p; i++) h = mix(h, bytes[i]);
-  }
-  const n = npdu.length;
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const b0 = npdu[i];
-    const b1 = npdu[i + 1];
-    const b2 = npdu[i + 2];
-    const b3 = npdu[i + 3];
-    bytes[p] = b0;
-    bytes[p + 1] = b1;
-    bytes[p + 2] = b2;
-    bytes[p + 3] = b3;
-    p += 4;
-    h = mix(h, b0 | (b1 << 8) | (b2 << 16) | (b3 << 24));
-  }
-  let tail = 0;
-  for (; i < n; i++) {
-    const b = npdu[i];
-    bytes[p++] = b;
-    tail = (tail << 8) | b;
-  }
-  // The length goes in too: a tail of zeros must not hash like a shorter key.
-  h = mix(mix(h, tail), n);
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-  writtenKeyLength = p - at;
-  return (h ^ (h >>> 13)) & 0x3fffffff;
-}
-
-/** The length of the key writeKey() wrote last: a second result without an object to carry two. */
-let writtenKeyLength = 0;
-
-/** The KEY_ANY origin (see writeKey); returns where the NPDU goes. */
-function writeAnyOrigin(bytes: Uint8Array, at: number, port: number, address: string): number {
-  let p = at;
-  bytes[p++] = KEY_ANY;
-  if (Number.isInteger(port) && port >= 0 && port <= 0xffff) {
-    bytes[p++] = port >>> 8;
-    bytes[p++] = port & 0xff;
-  } else {
-    bytes[p++] = 0xff;
-    new DataView(bytes.buffer, bytes.byteOffset + p, 8).setFloat64(0, port);
-    p += 8;
-  }
-  bytes[p++] = (address.length >>> 8) & 0xff;
-  bytes[p++] = address.length & 0xff;
-  for (let i = 0; i < address.length; i++) {
-    const c = address.charCodeAt(i);
-    if (c < 0xff) {
-      bytes[p++] = c;
-    } else {
-      bytes[p++] = 0xff;
-      bytes[p++] = c >>> 8;
-      bytes[p++] = c & 0xff;
-    }
-  }
-  return p;
-}
-
-/** The hash a key gets in the table (tests use it to find two keys that share a hash). */
-export function duplicateKeyHash(address: string, port: number, npdu: Uint8Array): number {
-  return writeKey(new Uint8Array(maxKeyLength(address, npdu)), 0, canonicalIPv4(address), port, address, npdu);
-}
+/** What fewEntries and fewBytes hold at the initial size: no count is that high, and there is nothing to give back. */
+const NEVER_FEW = 0x7fffffff;
 
 /**
  * An entry's fields, six 32-bit words per entry in `entries`: words 0 and 1 are its time,
@@ -222,17 +103,23 @@ export class DuplicateFilter {
   private bytes = new Uint8Array(INITIAL_BYTES);
   private byteHead = 0;
   private byteTail = 0;
+  /** The live keys' octets (the ring's span less the gap a wrap leaves at its end). */
+  private liveBytes = 0;
   /** The last origin address and its canonicalIPv4(): the same devices come again and again. */
   private lastAddress = '';
   private lastIp = -1;
-  /** When prune() first found the table empty (null: not empty then, or already small). */
-  private emptySince: number | null = null;
+  /** When prune() first found the table far below its size (null: not since, or already as small as it gets). */
+  private smallSince: number | null = null;
+  /** Live entries and key octets at most that many are far below the size (set with the size; none at the least). */
+  private fewEntries = NEVER_FEW;
+  private fewBytes = NEVER_FEW;
 
   constructor(
     private readonly now: () => number,
     private readonly windowMs = DEFAULT_DUPLICATE_WINDOW_MS,
     private readonly maxEntries = MAX_DUPLICATE_ENTRIES,
     private readonly shrinkAfterMs = DEFAULT_SHRINK_AFTER_MS,
+    private readonly maxKeyOctets = MAX_DUPLICATE_KEY_OCTETS,
   ) {}
 
   /** True when the same NPDU from the same origin was seen less than the window ago. */
@@ -249,16 +136,18 @@ export class DuplicateFilter {
     // Written where it would go, then compared in place: nothing is allocated.
     const at = this.reserve(maxKeyLength(address, npdu));
     const hash = writeKey(this.bytes, at, this.lastIp, port, address, npdu);
-    const length = writtenKeyLength;
+    const length = writtenKeyLength();
     if (this.find(hash, at, length)) return true;
-    if (this.maxEntries <= 0) return false;
-    if (this.count >= this.maxEntries) this.dropOldest();
-    else if (this.count === this.capacity) this.grow();
+    if (this.maxEntries <= 0 || length > this.maxKeyOctets) return false;
+    // The oldest go first until the entries and the key octets both have room for this one.
+    while (this.count >= this.maxEntries || this.liveBytes + length > this.maxKeyOctets) this.dropOldest();
+    if (this.count === this.capacity) this.grow();
     const slot = this.slotOf(this.count);
     const seq = this.added;
     this.added = (seq + 1) | 0;
     this.count++;
-    this.emptySince = null;
+    this.liveBytes += length;
+    if (this.count > this.fewEntries || this.liveBytes > this.fewBytes) this.smallSince = null;
     this.times[TIME_STRIDE * slot] = now;
     const e = STRIDE * slot;
     this.entries[e + HASH] = hash;
@@ -275,6 +164,11 @@ export class DuplicateFilter {
     return this.count;
   }
 
+  /** The octets the table holds (its typed arrays): at most 6.2 MiB with the defaults, whatever arrives. */
+  get retainedBytes(): number {
+    return this.entries.byteLength + this.buckets.byteLength + this.bytes.byteLength;
+  }
+
   /** True while prune() has something to do: entries to expire, or a burst's memory to give back. */
   get needsPruning(): boolean {
     return this.count > 0 || this.capacity > INITIAL_ENTRIES || this.bytes.length > INITIAL_BYTES;
@@ -282,25 +176,28 @@ export class DuplicateFilter {
 
   /**
    * Forgets what the window has passed without waiting for the next NPDU, and gives
-   * the memory of a burst back once the table has been empty for shrinkAfterMs. For
-   * a timer every window while needsPruning: nothing else expires entries when no
-   * more NPDUs come.
+   * the memory of a burst back once the live entries and their octets have both been
+   * at most a quarter of the room for them for shrinkAfterMs: the table then takes twice
+   * what is live, which it keeps. For a timer every window while needsPruning: nothing
+   * else expires entries when no more NPDUs come.
    */
   prune(): void {
     const now = this.now();
     this.expire(now);
-    if (this.count > 0 || !this.needsPruning) {
-      this.emptySince = null;
+    const least = this.capacity === INITIAL_ENTRIES && this.bytes.length === INITIAL_BYTES;
+    if (least || this.count > this.fewEntries || this.liveBytes > this.fewBytes) {
+      this.smallSince = null;
       return;
     }
-    this.emptySince ??= now;
-    if (now - this.emptySince < this.shrinkAfterMs) return;
-    this.emptySince = null;
-    this.allocate(INITIAL_ENTRIES);
-    this.bytes = new Uint8Array(INITIAL_BYTES);
-    this.head = 0;
-    this.byteHead = 0;
-    this.byteTail = 0;
+    this.smallSince ??= now;
+    if (now - this.smallSince < this.shrinkAfterMs) return;
+    this.smallSince = null;
+    let capacity = INITIAL_ENTRIES;
+    while (capacity < 2 * this.count) capacity *= 2;
+    if (capacity < this.capacity) this.resize(capacity);
+    let size = INITIAL_BYTES;
+    while (size < 2 * this.liveBytes) size *= 2;
+    if (size < this.bytes.length) this.resizeBytes(size);
   }
 
   /**
@@ -363,6 +260,7 @@ export class DuplicateFilter {
 
   /** Expires the oldest entry: moving the ring's start is enough, since links to it now read as expired. */
   private dropOldest(): void {
+    this.liveBytes -= this.entries[STRIDE * this.head + LENGTH];
     this.head = this.head + 1 === this.capacity ? 0 : this.head + 1;
     this.count--;
     if (this.count === 0) {
@@ -396,13 +294,21 @@ export class DuplicateFilter {
     return this.growBytes(length);
   }
 
-  /** A ring at least twice the live octets plus `length`, keys copied to its front in order; returns where the new key goes. */
+  /**
+   * A ring at least twice the live octets plus `length`, but no more than twice
+   * maxKeyOctets (with at most half of that live, a key shorter than a quarter of it always
+   * finds room: a longer one gets what it needs); returns where the new key goes.
+   */
   private growBytes(length: number): number {
-    const entries = this.entries;
-    let live = 0;
-    for (let k = 0; k < this.count; k++) live += entries[STRIDE * this.slotOf(k) + LENGTH];
     let size = this.bytes.length * 2;
-    while (size < 2 * (live + length)) size *= 2;
+    while (size < 2 * (this.liveBytes + length)) size *= 2;
+    this.resizeBytes(Math.max(Math.min(size, 2 * this.maxKeyOctets), this.liveBytes + 2 * length));
+    return this.byteTail;
+  }
+
+  /** A ring of `size` octets with the live keys copied to its front, in order. */
+  private resizeBytes(size: number): void {
+    const entries = this.entries;
     const bytes = new Uint8Array(size);
     let p = 0;
     for (let k = 0; k < this.count; k++) {
@@ -414,13 +320,18 @@ export class DuplicateFilter {
     this.bytes = bytes;
     this.byteHead = 0;
     this.byteTail = p;
-    return p;
+    this.fewBytes = size > INITIAL_BYTES ? size >> 2 : NEVER_FEW;
   }
 
-  /** Doubles the entries (up to maxEntries), the oldest moving to slot 0, and builds the buckets again. */
+  /** Doubles the entries (up to maxEntries). */
   private grow(): void {
+    this.resize(Math.min(this.maxEntries, this.capacity * 2));
+  }
+
+  /** Room for `capacity` entries, the live ones moved there oldest first to slot 0, and the buckets built again. */
+  private resize(capacity: number): void {
     const old = { head: this.head, capacity: this.capacity, times: this.times, entries: this.entries };
-    this.allocate(Math.min(this.maxEntries, old.capacity * 2));
+    this.allocate(capacity);
     // Oldest first, so that each bucket's chain runs newest to oldest again.
     const first = (this.added - this.count) | 0;
     for (let k = 0; k < this.count; k++) {
@@ -444,5 +355,6 @@ export class DuplicateFilter {
     while (buckets < 2 * capacity) buckets *= 2;
     this.buckets = new Int32Array(BUCKET_STRIDE * buckets);
     this.mask = buckets - 1;
+    this.fewEntries = capacity > INITIAL_ENTRIES ? capacity >> 2 : NEVER_FEW;
   }
 }

@@ -1,34 +1,62 @@
 /**
  * The duplicate filter keeps its contract (the same NPDU from the same origin
- * within the window is a duplicate; the oldest entry goes when the table is
- * full) now that it keeps its keys in typed arrays behind a hash: checked
+ * within the window is a duplicate; the oldest entries go when the table is
+ * full, in entries or in key octets) with its keys in typed arrays behind a hash: checked
  * against a reference model (a Map of string keys, what the filter did before)
  * on random traffic, on keys that share a hash, and at the edges.
  */
 import assert from 'node:assert/strict';
-import { DEFAULT_SHRINK_AFTER_MS, DuplicateFilter, canonicalIPv4, duplicateKeyHash } from '../../dist/duplicate-filter';
+import { canonicalIPv4, duplicateKeyHash } from '../../dist/duplicate-key';
+import { DEFAULT_SHRINK_AFTER_MS, DuplicateFilter, MAX_DUPLICATE_KEY_OCTETS } from '../../dist/duplicate-filter';
 import type { ReceivedNpdu } from '../../dist/received';
 
-/** The contract, as plainly as it can be written: a Map from "address:port|octets" to the time first seen. */
+/**
+ * The octets the filter's key takes: 7 for an IPv4 origin as Node.js writes one and a
+ * 16-bit port, else a tag, the port (2 octets, or a marker and a double), the address's
+ * length (2) and its characters (1 octet each, 3 from 0xFF up); then the NPDU.
+ */
+function keyOctets(address: string, port: number, npduLength: number): number {
+  const plainPort = Number.isInteger(port) && port >= 0 && port <= 0xffff;
+  if (canonicalIPv4(address) >= 0 && plainPort) return 7 + npduLength;
+  let octets = 1 + (plainPort ? 2 : 9) + 2;
+  for (let i = 0; i < address.length; i++) octets += address.charCodeAt(i) < 0xff ? 1 : 3;
+  return octets + npduLength;
+}
+
+/**
+ * The contract, as plainly as it can be written: a Map from "address:port|octets" to the
+ * time first seen and the key's octets; the oldest go while the entries or octets are too many.
+ */
 class ReferenceFilter {
-  private readonly seen = new Map<string, number>();
+  private readonly seen = new Map<string, { at: number; octets: number }>();
+  private octets = 0;
   constructor(
     private readonly now: () => number,
     private readonly windowMs: number,
     private readonly maxEntries: number,
+    private readonly maxKeyOctets = MAX_DUPLICATE_KEY_OCTETS,
   ) {}
 
   isDuplicate(received: ReceivedNpdu): boolean {
     const now = this.now();
-    for (const [key, at] of this.seen) {
-      if (now - at < this.windowMs) break;
-      this.seen.delete(key);
+    for (const [key, entry] of this.seen) {
+      if (now - entry.at < this.windowMs) break;
+      this.forget(key);
     }
-    const key = `${received.source.address}:${received.source.port}|${received.npdu.toString('latin1')}`;
+    const { address, port } = received.source;
+    const key = `${address}:${port}|${received.npdu.toString('latin1')}`;
     if (this.seen.has(key)) return true;
-    this.seen.set(key, now);
-    if (this.seen.size > this.maxEntries) this.seen.delete(this.seen.keys().next().value as string);
+    const octets = keyOctets(address, port, received.npdu.length);
+    if (octets > this.maxKeyOctets) return false; // could never be kept
+    this.seen.set(key, { at: now, octets });
+    this.octets += octets;
+    while (this.seen.size > this.maxEntries || this.octets > this.maxKeyOctets) this.forget(this.seen.keys().next().value as string);
     return false;
+  }
+
+  private forget(key: string): void {
+    this.octets -= this.seen.get(key)?.octets ?? 0;
+    this.seen.delete(key);
   }
 
   get size(): number {
@@ -71,16 +99,22 @@ function collidingPair(): [ReceivedNpdu, ReceivedNpdu] {
 }
 
 describe('DuplicateFilter', () => {
-  it('agrees with the reference model on random traffic, for every window and table size', () => {
+  it('agrees with the reference model on random traffic, for every window, table size and octet budget', () => {
     const random = lcg(7);
     let shrinks = 0;
+    let liveShrinks = 0;
+    // Key octets: the default; room for one long key, for two; for a few short ones only, for one.
+    const budgets = [MAX_DUPLICATE_KEY_OCTETS, 1600, 3100, 40, 12];
+    let run = 0;
     for (const windowMs of [1, 25, 1000]) {
       for (const maxEntries of [0, 1, 2, 3, 64, 65, 500, 50_000]) {
         let t = 0;
         const now = (): number => t;
-        // prune() may run at any step, and give the memory back after 3 windows empty: never a different answer.
-        const filter = new DuplicateFilter(now, windowMs, maxEntries, 3 * windowMs);
-        const reference = new ReferenceFilter(now, windowMs, maxEntries);
+        const maxKeyOctets = budgets[run++ % budgets.length];
+        // prune() may run at any step, and give the memory back after 3 windows far below its size: never a different answer.
+        const filter = new DuplicateFilter(now, windowMs, maxEntries, 3 * windowMs, maxKeyOctets);
+        const reference = new ReferenceFilter(now, windowMs, maxEntries, maxKeyOctets);
+        let trickle = 0;
         const pool: ReceivedNpdu[] = [];
         for (let i = 0; i < 400; i++) {
           // Mostly short NPDUs of few distinct octets (many real repeats), some long ones
@@ -107,15 +141,24 @@ describe('DuplicateFilter', () => {
             filter.prune();
             if (internals(filter).capacity < capacity || internals(filter).bytes.length < bytes) shrinks++;
           }
-          t += random() < 0.3 ? 0 : random() * windowMs * 0.1;
-          if (random() < 0.02) filter.prune();
+          // Now and then a trickle, a few NPDUs a window, long enough for prune() to shrink the table around them.
+          if (trickle === 0 && random() < 0.003) trickle = 30;
+          if (trickle > 0) trickle--;
+          t += trickle > 0 ? 0.3 * windowMs : random() < 0.3 ? 0 : random() * windowMs * 0.1;
+          if (trickle > 0 || random() < 0.02) {
+            const [capacity, bytes] = [internals(filter).capacity, internals(filter).bytes.length];
+            filter.prune();
+            if (filter.size > 0 && (internals(filter).capacity < capacity || internals(filter).bytes.length < bytes)) liveShrinks++;
+          }
           const r = pool[Math.floor(random() * (random() < 0.5 ? 10 : pool.length))];
-          assert.equal(filter.isDuplicate(r), reference.isDuplicate(r), `window ${windowMs}, max ${maxEntries}, step ${i}`);
+          const context = `window ${windowMs}, max ${maxEntries}, octets ${maxKeyOctets}, step ${i}`;
+          assert.equal(filter.isDuplicate(r), reference.isDuplicate(r), context);
           assert.equal(filter.size, reference.size);
         }
       }
     }
     assert.ok(shrinks >= 5, `the table gave its memory back ${shrinks} times: the random traffic must make it do so`);
+    assert.ok(liveShrinks >= 5, `the table shrank ${liveShrinks} times with live entries in it: the random traffic must make it do so`);
   });
 
   it('agrees with the reference model across the wrap of its entry numbers (after 2^31 and 2^32 entries)', () => {
