@@ -11,7 +11,7 @@ import type { BdtEntry, FdtEntry } from './bvll';
 import { sameBipAddress } from './address';
 import type { FdSnapshot, ForeignDeviceManager, RegistrationState } from './foreign-device';
 import type { BbmdSettings } from './settings';
-import { UdpEndpoint } from './udp-endpoint';
+import { RegistrationLease, UdpEndpoint } from './udp-endpoint';
 
 /** A test registration asks for at most this TTL, so that an entry the Delete cannot reach (NAT) soon lapses. */
 export const TEST_TTL_CAP = 60;
@@ -55,9 +55,9 @@ export async function testWithTemporarySocket(settings: BbmdSettings): Promise<B
   const started = performance.now();
   const endpoint = new UdpEndpoint({ address: settings.local.address, port: 0, recvBufferSize: 0 });
   await endpoint.open();
-  let shared: Awaited<ReturnType<UdpEndpoint['acquireRegistration']>> | null = null;
+  let lease: RegistrationLease | null = null;
   try {
-    shared = await endpoint.acquireRegistration({
+    lease = await endpoint.acquireRegistration({
       local: { address: settings.local.address, port: 0 },
       bbmd: settings.bbmd,
       ttl: Math.min(settings.ttl, TEST_TTL_CAP),
@@ -66,20 +66,19 @@ export async function testWithTemporarySocket(settings: BbmdSettings): Promise<B
       publicAddress: settings.publicAddress && { address: settings.publicAddress.address, port: null },
       deregister: 'always',
     });
-    const manager = shared.manager;
-    manager.start();
+    const manager = lease.manager;
     const first = await firstOutcome(manager);
     const [fdt, bdt] = await Promise.all([settle(manager.readFdt()), settle(manager.readBdt())]);
     const own = manager.addressSeenByBbmd;
     const beforeStop = manager.snapshot().lastResult;
-    await endpoint.releaseRegistration(shared);
-    shared = null;
+    await lease.release();
+    lease = null;
     const afterStop = manager.snapshot().lastResult;
     const deleteResult = afterStop !== beforeStop ? afterStop : null;
     const reachable = first.lastResult !== null || fdt.ok || bdt.ok || deleteResult !== null;
     return report(false, first, first.rtt, own, fdt, bdt, deleteResult, started, reachable);
   } finally {
-    if (shared) await endpoint.releaseRegistration(shared);
+    if (lease) await lease.release();
     await endpoint.close();
   }
 }

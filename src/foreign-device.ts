@@ -22,9 +22,13 @@ import {
   encodeRegisterForeignDevice,
   resultCodeName,
 } from './bvll';
+import { RESOLVE_TIMEOUT_MS } from './resolver';
 import { Clock, TimerHandle } from './clock';
 import { describeValue } from './describe-value';
 import { OutstandingRequest } from './outstanding-request';
+
+/** Upper bound of one name resolution, ms (the resolver's; kept here for callers of the manager). */
+export { RESOLVE_TIMEOUT_MS };
 
 export type RegistrationState = 'stopped' | 'registering' | 'registered' | 'rejected' | 'unreachable';
 
@@ -121,8 +125,6 @@ export const MAX_QUEUED_BROADCASTS = 100;
 export const QUEUE_WAIT_MS = 5000;
 /** Upper bound of stop(), ms. */
 export const STOP_BOUND_MS = 2000;
-/** Upper bound of one name resolution, ms. */
-export const RESOLVE_TIMEOUT_MS = 5000;
 /**
  * Longest renewal interval behind NAT (publicAddress set), ms: a NAT drops an idle UDP
  * mapping after as little as 30 s, and with it the way the BBMD's forwards reach us.

@@ -10,6 +10,7 @@ export type { Clock, TimerHandle } from './clock';
 export { DecodeError } from './decode-error';
 export * from './foreign-device';
 export * from './npdu';
+export { HostResolver, resolveHost } from './resolver';
 export { ACCEPTED_NPDU_FORMS, PayloadError, parseNpduPayload } from './npdu-payload';
 export {
   DEFAULT_RECV_BUFFER_SIZE,

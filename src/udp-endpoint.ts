@@ -14,15 +14,16 @@
  */
 import * as dgram from 'node:dgram';
 import * as dns from 'node:dns';
-import { BipAddress, HostPort, PublicAddress, formatBipAddress, isIPv4, isPort } from './address';
+import { BipAddress, formatBipAddress, isIPv4, isPort, sameBipAddress } from './address';
 import { BVLL_TYPE_BIPV4, BvlcFunction, BvllFrame, FORWARDED_HEADER_LENGTH, MAX_NPDU_LENGTH, bvlcFunctionName, decodeBvll } from './bvll';
-import { Clock, systemClock } from './clock';
 import { DecodeError } from './decode-error';
-import { FdLogger, ForeignDeviceManager, Resolver, validateTtl } from './foreign-device';
-import { ListenerList } from './listener-list';
+import { FdLogger, validateTtl } from './foreign-device';
 import { ReceivedNpdu, copyReceived, decodeReceived } from './received';
+import { resolveHost } from './resolver';
+import { RegistrationConfig, RegistrationLease, RegistrationTable, SharedRegistration } from './registration-table';
 
 export type { ReceivedNpdu } from './received';
+export type { NpduListener, RegistrationConfig, RegistrationLease, SnapshotListener } from './registration-table';
 
 /** Default socket receive buffer: room for a burst of I-Am replies to a global Who-Is. */
 export const DEFAULT_RECV_BUFFER_SIZE = 1024 * 1024;
@@ -38,28 +39,16 @@ export interface LocalEndpointConfig {
   recvBufferSize?: number;
 }
 
-export interface RegistrationConfig {
-  local: LocalEndpointConfig;
-  bbmd: HostPort;
-  ttl: number;
-  publicAddress?: PublicAddress | null;
-  deregister?: boolean | 'always';
-  log?: FdLogger;
-  /** Injected for tests; the real ones by default. */
-  clock?: Clock;
-  resolver?: Resolver;
-  random?: () => number;
-}
-
-export type NpduListener = (received: ReceivedNpdu) => void;
-
 /** Codes of the errors the endpoint throws, for programs; the message is for people. */
 export class EndpointError extends Error {
   readonly code: string;
-  constructor(code: string, message: string) {
+  /** For a bind error, the address and port it tried (the nodes say it in the user's language). */
+  readonly where: BipAddress | null;
+  constructor(code: string, message: string, where: BipAddress | null = null) {
     super(message);
     this.name = 'EndpointError';
     this.code = code;
+    this.where = where;
   }
 }
 
@@ -92,25 +81,6 @@ export function bindErrorMessage(err: NodeJS.ErrnoException, config: LocalEndpoi
   }
 }
 
-interface SharedRegistration {
-  key: string;
-  manager: ForeignDeviceManager;
-  refs: number;
-  receivers: ListenerList<ReceivedNpdu>;
-  /** Set while the last user's release stops the manager (it still needs its BBMD's answers). */
-  stopping: Promise<void> | null;
-}
-
-/** A user's hold on a registration: release it exactly once. */
-export interface RegistrationLease {
-  readonly manager: ForeignDeviceManager;
-  readonly endpoint: UdpEndpoint;
-  /** Receive the NPDUs routed to this registration; returns the function that stops it. */
-  onNpdu(listener: NpduListener): () => void;
-  /** Gives the hold back: the last one stops the manager (deregistering) and then the socket. */
-  release(): Promise<void>;
-}
-
 export class UdpEndpoint {
   readonly key: string;
   readonly config: Required<LocalEndpointConfig>;
@@ -124,9 +94,7 @@ export class UdpEndpoint {
   private refs = 0;
   private closing = false;
   private rebindTimer: NodeJS.Timeout | null = null;
-  private readonly registrations = new Map<string, SharedRegistration>();
-  /** The registrations as an array for the receive path: built again whenever one is added or removed. */
-  private registrationList: SharedRegistration[] = [];
+  private readonly registrations: RegistrationTable;
   private readonly log: FdLogger | undefined;
   /** originOf(): the last originating address seen per last octet, as a number and as text. */
   private readonly originIps = new Uint32Array(256);
@@ -141,6 +109,7 @@ export class UdpEndpoint {
     };
     this.key = endpointKey(config);
     this.log = log;
+    this.registrations = new RegistrationTable(this, `UDP socket ${this.key}`, resolveHost);
   }
 
   /** The bound address (port known after bind); 0.0.0.0 when bound to every interface. */
@@ -260,7 +229,7 @@ export class UdpEndpoint {
           // already closed by the failed bind
         }
         // Name the port this bind tried, not the configured 0 ("automatic") of a rebind.
-        reject(new EndpointError(err.code ?? 'EBIND', bindErrorMessage(err, { ...this.config, port })));
+        reject(new EndpointError(err.code ?? 'EBIND', bindErrorMessage(err, { ...this.config, port }), { address: this.config.address, port }));
       };
       // An 'error' listener before bind: a socket error with no listener takes Node-RED down.
       socket.once('error', onBindError);
@@ -317,53 +286,12 @@ export class UdpEndpoint {
 
   // ---- registrations ---------------------------------------------------------------
 
-  /** Gets (or creates) the shared manager for `bbmd` on this endpoint and takes a reference. */
-  async acquireRegistration(config: RegistrationConfig): Promise<SharedRegistration> {
-    const key = `${config.bbmd.host.toLowerCase()}:${config.bbmd.port}`;
-    let existing = this.registrations.get(key);
-    // The last user left a moment ago: let its Delete-FDT-Entry finish, then start afresh.
-    while (existing?.stopping) {
-      await existing.stopping;
-      existing = this.registrations.get(key);
-    }
-    if (existing) {
-      if (existing.manager.ttl !== config.ttl) {
-        config.log?.warn(
-          `shares the registration with BBMD ${key} on ${this.key}, which uses TTL ${existing.manager.ttl} s (this config node asks ${config.ttl} s): one FDT entry, one TTL`,
-        );
-      }
-      existing.refs++;
-      return existing;
-    }
-    const manager = new ForeignDeviceManager({
-      bbmd: config.bbmd,
-      ttl: config.ttl,
-      clock: config.clock ?? systemClock,
-      transport: this,
-      resolver: config.resolver ?? resolveIPv4,
-      random: config.random,
-      publicAddress: config.publicAddress ?? null,
-      deregister: config.deregister ?? true,
-      log: config.log,
-    });
-    const shared: SharedRegistration = { key, manager, refs: 1, receivers: new ListenerList(), stopping: null };
-    this.registrations.set(key, shared);
-    this.registrationList = [...this.registrations.values()];
-    return shared;
-  }
-
-  /** Drops a reference; the last one stops (and deregisters) the manager. */
-  async releaseRegistration(shared: SharedRegistration): Promise<void> {
-    shared.refs--;
-    if (shared.refs > 0) return;
-    // Stays routable while stopping, so the BBMD's answer to the Delete reaches the manager.
-    shared.stopping = shared.manager.stop().finally(() => {
-      if (this.registrations.get(shared.key) === shared) {
-        this.registrations.delete(shared.key);
-        this.registrationList = [...this.registrations.values()];
-      }
-    });
-    await shared.stopping;
+  /**
+   * Takes a hold on the registration with `config.bbmd` on this endpoint (one per BBMD
+   * address), starting its manager; `afterRelease` runs once the hold is given back.
+   */
+  acquireRegistration(config: RegistrationConfig, afterRelease?: () => Promise<void>): Promise<RegistrationLease> {
+    return this.registrations.acquire(config, afterRelease);
   }
 
   // ---- receive path -----------------------------------------------------------------
@@ -401,7 +329,7 @@ export class UdpEndpoint {
         return;
       case BvlcFunction.OriginalUnicastNpdu:
       case BvlcFunction.OriginalBroadcastNpdu: {
-        const everyone = this.registrationList;
+        const everyone = this.registrations.list;
         const received = this.decodeNpdu(frame.npdu, from, null, bvlcFunctionName(frame.function), everyone);
         if (received) deliver(everyone, received);
         return;
@@ -415,7 +343,7 @@ export class UdpEndpoint {
 
   /** A Forwarded-NPDU (`data`, the whole datagram), to the receivers of the BBMDs it came from. */
   private onForwardedNpdu(data: Buffer, origin: BipAddress, from: BipAddress): void {
-    const registrations = this.registrationList;
+    const registrations = this.registrations.list;
     // Nearly always one registration on the endpoint: found without building a list.
     let forwarders = 0;
     for (let i = 0; i < registrations.length; i++) if (registrations[i].manager.isFromBbmd(from)) forwarders++;
@@ -426,7 +354,13 @@ export class UdpEndpoint {
       return;
     }
     const via: BipAddress = { address: from.address, port: from.port };
-    const audience = forwarders === registrations.length ? registrations : registrations.filter((shared) => shared.manager.isFromBbmd(from));
+    let audience = forwarders === registrations.length ? registrations : registrations.filter((shared) => shared.manager.isFromBbmd(from));
+    // A BBMD that sends our own broadcast back to us (its origin is our FDT entry's address):
+    // nothing the flows did not send themselves, so they do not get it again.
+    if (audience.some((shared) => isOwnAddress(shared, origin))) {
+      audience = audience.filter((shared) => !isOwnAddress(shared, origin));
+      if (audience.length === 0) return;
+    }
     const received = this.decodeNpdu(data.subarray(FORWARDED_HEADER_LENGTH), origin, via, 'Forwarded-NPDU', audience);
     if (received) deliver(audience, received);
   }
@@ -450,7 +384,7 @@ export class UdpEndpoint {
   }
 
   /** NPDU header, APDU and I-Am, decoded once for every receiver; malformed ones are counted for `audience` and dropped. */
-  private decodeNpdu(npdu: Buffer, source: BipAddress, via: BipAddress | null, fn: string, audience: SharedRegistration[]): ReceivedNpdu | null {
+  private decodeNpdu(npdu: Buffer, source: BipAddress, via: BipAddress | null, fn: string, audience: readonly SharedRegistration[]): ReceivedNpdu | null {
     try {
       return decodeReceived(npdu, source, via, fn);
     } catch (err) {
@@ -462,9 +396,9 @@ export class UdpEndpoint {
   }
 
   /** The managers whose BBMD sent this, or every manager here when it came from none of them. */
-  private managersFor(from: BipAddress): SharedRegistration[] {
-    const own = this.registrationList.filter((shared) => shared.manager.isFromBbmd(from));
-    return own.length > 0 ? own : this.registrationList;
+  private managersFor(from: BipAddress): readonly SharedRegistration[] {
+    const own = this.registrations.list.filter((shared) => shared.manager.isFromBbmd(from));
+    return own.length > 0 ? own : this.registrations.list;
   }
 }
 
@@ -479,11 +413,17 @@ function isWellFormedForwardedNpdu(data: Buffer): boolean {
   );
 }
 
+/** True when `address` is the one `shared`'s BBMD knows us by (our FDT entry's). */
+function isOwnAddress(shared: SharedRegistration, address: BipAddress): boolean {
+  const own = shared.manager.addressSeenByBbmd;
+  return own !== null && sameBipAddress(own, address);
+}
+
 /**
  * To the receivers of every registration in `audience`: the very first receiver gets
  * `received`, every other one a copy (see copyReceived).
  */
-function deliver(audience: SharedRegistration[], received: ReceivedNpdu): void {
+function deliver(audience: readonly SharedRegistration[], received: ReceivedNpdu): void {
   for (let i = 0; i < audience.length; i++) {
     const shared = audience[i];
     shared.manager.counters.received++;
@@ -556,38 +496,13 @@ const opening = new Map<string, Promise<UdpEndpoint>>();
 export async function acquireRegistration(config: RegistrationConfig): Promise<RegistrationLease> {
   validateTtl(config.ttl);
   const endpoint = await acquireEndpoint(config.local, config.log);
-  let shared: SharedRegistration;
   try {
-    shared = await endpoint.acquireRegistration(config);
+    // The hold on the socket goes back with the hold on the registration.
+    return await endpoint.acquireRegistration(config, () => releaseEndpoint(endpoint));
   } catch (err) {
     await releaseEndpoint(endpoint);
     throw err;
   }
-  shared.manager.start();
-  let releasing: Promise<void> | null = null;
-  const own = new Set<NpduListener>();
-  return {
-    manager: shared.manager,
-    endpoint,
-    onNpdu(listener: NpduListener): () => void {
-      shared.receivers.add(listener);
-      own.add(listener);
-      return () => {
-        shared.receivers.delete(listener);
-        own.delete(listener);
-      };
-    },
-    release(): Promise<void> {
-      // Idempotent: every caller waits for the one real release.
-      releasing ??= (async () => {
-        for (const listener of own) shared.receivers.delete(listener);
-        own.clear();
-        await endpoint.releaseRegistration(shared);
-        await releaseEndpoint(endpoint);
-      })();
-      return releasing;
-    },
-  };
 }
 
 /** Takes a hold on the shared endpoint for `config`, binding it if needed. */

@@ -4,15 +4,15 @@
  * UDP endpoint and starts registering; the last one to leave deregisters and
  * releases the socket. Thin glue over udp-endpoint and foreign-device.
  */
-import type { Node, NodeAPI, NodeDef } from 'node-red';
+import type { Node, NodeAPI, NodeDef, NodeStatus } from 'node-red';
 import { FdSnapshot, ForeignDeviceManager, emptyCounters } from '../foreign-device';
 import { ListenerList } from '../listener-list';
 import { copyReceived } from '../received';
 import { BbmdFields, BbmdSettings, parseBbmdSettings } from '../settings';
-import { NpduListener, ReceivedNpdu, RegistrationLease, acquireRegistration } from '../udp-endpoint';
+import { EndpointError, NpduListener, ReceivedNpdu, RegistrationLease, acquireRegistration } from '../udp-endpoint';
 import { registerTestRoute } from './bbmd-test-route';
 import { NodeError } from './flow-node';
-import type { BbmdConfigNode, RegistrationUser } from './registration-user';
+import { BbmdConfigNode, RegistrationUser, statusFor } from './registration-user';
 
 /** After a failed bind (port taken, address not up yet), try again this often while users remain. */
 export const BIND_RETRY_MS = 10_000;
@@ -31,6 +31,7 @@ class BbmdRuntime implements BbmdConfigNode {
   private closed = false;
   private readonly receivers = new ListenerList<ReceivedNpdu>();
   private stopReceiving: (() => void) | null = null;
+  private stopWatching: (() => void) | null = null;
   private readonly onChange = (snapshot: FdSnapshot): void => this.broadcastSnapshot(snapshot);
   // The first receiving node gets the decoded NPDU, any other a copy: no two messages share an object.
   private readonly onNpdu = (received: ReceivedNpdu): void => this.receivers.emit(received, this.onReceiverError, copyReceived);
@@ -60,8 +61,15 @@ class BbmdRuntime implements BbmdConfigNode {
     this.users.add(user);
     // A user joining a live registration (or a failed one) hears about it now;
     // otherwise the first snapshot comes when the socket is bound.
-    if (this.current || this.fault) user.onSnapshot(this.snapshot());
+    if (this.current || this.fault) {
+      const snapshot = this.snapshot();
+      user.onSnapshot(snapshot, this.statusOf(snapshot));
+    }
     if (!this.current && !this.acquiring) void this.lease().catch(() => undefined);
+  }
+
+  private statusOf(snapshot: FdSnapshot): NodeStatus {
+    return statusFor(snapshot, (key) => this.translate(`bacnet-bbmd.${key}`));
   }
 
   addReceiver(listener: NpduListener): () => void {
@@ -71,9 +79,14 @@ class BbmdRuntime implements BbmdConfigNode {
     };
   }
 
-  async removeUser(user: RegistrationUser): Promise<void> {
+  /**
+   * A user that is only restarted (a "modified nodes" deploy: `removed` false) comes
+   * back at once: the registration stays, so its socket, port and FDT entry do too.
+   * A removed last user gives it back (as Node-RED's MQTT config node does).
+   */
+  async removeUser(user: RegistrationUser, removed = true): Promise<void> {
     if (!this.users.delete(user)) return;
-    if (this.users.size === 0) await this.release();
+    if (this.users.size === 0 && removed) await this.release();
   }
 
   /**
@@ -108,20 +121,21 @@ class BbmdRuntime implements BbmdConfigNode {
     acquiring.then(
       (lease) => {
         this.acquiring = null;
-        if (this.closed || this.users.size === 0) {
+        if (this.closed) {
           void lease.release();
           return;
         }
         this.fault = null;
         this.current = lease;
-        lease.manager.on('change', this.onChange);
+        this.stopWatching = lease.onChange(this.onChange);
         this.stopReceiving = lease.onNpdu(this.onNpdu);
         this.broadcastSnapshot(lease.manager.snapshot());
       },
       (err: Error) => {
         this.acquiring = null;
-        const changed = this.fault?.message !== err.message;
-        this.fault = err;
+        const fault = this.bindFault(err);
+        const changed = this.fault?.message !== fault.message;
+        this.fault = fault;
         if (changed) {
           this.node.error(err.message);
           this.broadcastSnapshot(this.snapshot());
@@ -130,6 +144,14 @@ class BbmdRuntime implements BbmdConfigNode {
       },
     );
     return acquiring;
+  }
+
+  /** A bind error in the user's language (the endpoint's English sentence stays as the detail). */
+  private bindFault(err: Error): Error {
+    if (!(err instanceof EndpointError) || err.where === null) return err;
+    const known = ['EADDRINUSE', 'EACCES', 'EADDRNOTAVAIL'].includes(err.code) ? err.code : 'other';
+    const key = `bacnet-bbmd.errors.bind-${known}`;
+    return new NodeError(key, this.translate(key, { ...err.where, detail: err.message }), err.message);
   }
 
   /** The live, registered manager when it talks to the BBMD `settings` names; else null. */
@@ -189,7 +211,8 @@ class BbmdRuntime implements BbmdConfigNode {
       const lease = this.current;
       this.current = null;
       if (lease) {
-        lease.manager.off('change', this.onChange);
+        this.stopWatching?.();
+        this.stopWatching = null;
         this.stopReceiving?.();
         this.stopReceiving = null;
         await lease.release();
@@ -201,10 +224,12 @@ class BbmdRuntime implements BbmdConfigNode {
     return this.releasing;
   }
 
+  /** Every user hears of it, with the status dot translated once here (one catalog, as MQTT's config node does). */
   private broadcastSnapshot(snapshot: FdSnapshot): void {
+    const status = this.statusOf(snapshot);
     for (const user of this.users) {
       try {
-        user.onSnapshot(snapshot);
+        user.onSnapshot(snapshot, status);
       } catch (err) {
         this.node.warn(`status update failed: ${(err as Error).message}`);
       }

@@ -3,11 +3,11 @@
  * find it, attach as a user, mirror the registration in its status dot, and
  * on close detach (waiting for the deregistration when it was the last user).
  */
-import type { Node, NodeAPI } from 'node-red';
+import type { Node, NodeAPI, NodeStatus } from 'node-red';
 import type { FdSnapshot } from '../foreign-device';
 import type { RegistrationLease } from '../udp-endpoint';
 import type { BbmdNode } from './bacnet-bbmd';
-import { BbmdConfigNode, statusFor } from './registration-user';
+import type { BbmdConfigNode } from './registration-user';
 
 export interface Attachment {
   /** The config node, or null when the flow node names none (its status says so). */
@@ -35,23 +35,23 @@ export function attachToBbmd(
   const runtime = configNode?.bbmd ?? null;
   const config: BbmdConfigNode | null = runtime;
   const user = {
-    onSnapshot(snapshot: FdSnapshot): void {
-      node.status(statusFor(snapshot, (key) => RED._(`bacnet-bbmd.${key}`)));
+    onSnapshot(snapshot: FdSnapshot, status: NodeStatus): void {
+      node.status(status);
       onSnapshot(snapshot);
     },
   };
   if (config) {
     config.addUser(user);
   } else {
-    node.status({ fill: 'red', shape: 'ring', text: RED._('bacnet-bbmd.status.no-config') });
+    node.status({ fill: 'red', shape: 'ring', text: RED._(`${node.type}.status.no-config`) });
   }
-  node.on('close', (_removed: boolean, done: () => void) => {
+  node.on('close', (removed: boolean, done: () => void) => {
     onClose();
     if (!config) {
       done();
       return;
     }
-    config.removeUser(user).then(done, (err: Error) => {
+    config.removeUser(user, removed).then(done, (err: Error) => {
       node.warn(err.message);
       done();
     });

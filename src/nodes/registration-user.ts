@@ -8,16 +8,22 @@ import type { NpduListener, RegistrationLease } from '../udp-endpoint';
 
 /** A flow node that uses a bacnet-bbmd config node. */
 export interface RegistrationUser {
-  /** The registration changed (also called once with the current snapshot when the user is attached). */
-  onSnapshot(snapshot: FdSnapshot): void;
+  /**
+   * The registration changed (also called once with the current snapshot when the user is
+   * attached); `status` is its status dot, translated by the config node.
+   */
+  onSnapshot(snapshot: FdSnapshot, status: NodeStatus): void;
 }
 
 /** The runtime side of a bacnet-bbmd config node, as flow nodes see it. */
 export interface BbmdConfigNode {
   /** Attaches a user: the first one binds the socket and starts registering. */
   addUser(user: RegistrationUser): void;
-  /** Detaches a user: the last one deregisters and releases the socket. Resolves when that is done. */
-  removeUser(user: RegistrationUser): Promise<void>;
+  /**
+   * Detaches a user. The last one, when `removed` (not merely restarted by a deploy),
+   * deregisters and releases the socket. Resolves when that is done.
+   */
+  removeUser(user: RegistrationUser, removed?: boolean): Promise<void>;
   /** The registration, once the socket is bound (waits for a bind in progress); rejects with the bind or settings error. */
   lease(): Promise<RegistrationLease>;
   /** The current snapshot (a synthetic one while binding or after a bind error). */

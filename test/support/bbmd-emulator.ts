@@ -56,6 +56,8 @@ export interface BbmdQuirks {
   replyMode: ReplyMode;
   /** Every Forwarded-NPDU to a foreign device is sent twice (BBMD "A"). */
   duplicateForwarding: boolean;
+  /** A foreign device's own broadcast is forwarded back to it too (origin: its own address). */
+  echoToSender: boolean;
   /**
    * NAT: every Register/DBTN sender is recorded as (and forwarded from) this
    * address instead of its real source; answers still go to the real source,
@@ -81,6 +83,7 @@ export function defaultQuirks(): BbmdQuirks {
     nakUnknownDbtn: false,
     replyMode: 'unicast',
     duplicateForwarding: false,
+    echoToSender: false,
     nat: null,
     silent: false,
     nakReadBdt: false,
@@ -89,8 +92,10 @@ export function defaultQuirks(): BbmdQuirks {
 }
 
 export interface BbmdEmulatorOptions {
-  /** UDP port on 127.0.0.1; default 0 (automatic). */
+  /** UDP port; default 0 (automatic). */
   port?: number;
+  /** The loopback address to bind (127.0.0.0/8 only); default 127.0.0.1. A second BBMD on 127.0.0.2 can share a port number with one on 127.0.0.1. */
+  host?: string;
   /** Initial quirks.graceSeconds (default 30). */
   graceSeconds?: number;
   /** Milliseconds from any origin; default performance.now(). Tests pass a clock they move. */
@@ -234,6 +239,7 @@ export class BbmdEmulator extends EventEmitter implements BbmdLink {
 
   private readonly now: () => number;
   private readonly requestedPort: number;
+  private readonly host: string;
   private readonly logLimit: number;
   private readonly sweepIntervalMs: number;
   private readonly table = new Map<string, FdtRecord>();
@@ -251,6 +257,8 @@ export class BbmdEmulator extends EventEmitter implements BbmdLink {
     if (options.graceSeconds !== undefined) this.quirks.graceSeconds = options.graceSeconds;
     this.now = options.now ?? (() => performance.now());
     this.requestedPort = options.port ?? 0;
+    this.host = options.host ?? LOOPBACK;
+    if (!/^127\./.test(this.host)) throw new Error(`BbmdEmulator binds loopback addresses only, not ${this.host}`);
     this.bdt = options.bdt ?? null;
     this.logLimit = options.logLimit ?? 10000;
     this.sweepIntervalMs = options.sweepIntervalMs ?? 1000;
@@ -270,7 +278,7 @@ export class BbmdEmulator extends EventEmitter implements BbmdLink {
     return this.bound !== null;
   }
 
-  /** Binds a udp4 socket on 127.0.0.1; resolves with the bound address. */
+  /** Binds a udp4 socket on its loopback address; resolves with the bound address. */
   start(): Promise<BipAddress> {
     if (this.stopping) return Promise.reject(new Error('BbmdEmulator was stopped; make a new one'));
     if (!this.starting) {
@@ -289,7 +297,7 @@ export class BbmdEmulator extends EventEmitter implements BbmdLink {
           }
         });
         socket.on('message', (msg, rinfo) => this.onMessage(msg, { address: rinfo.address, port: rinfo.port }));
-        socket.bind(this.requestedPort, LOOPBACK, () => {
+        socket.bind(this.requestedPort, this.host, () => {
           listening = true;
           const info = socket.address();
           this.bound = { address: info.address, port: info.port };
@@ -562,11 +570,12 @@ export class BbmdEmulator extends EventEmitter implements BbmdLink {
     }
   }
 
-  /** Sends a Forwarded-NPDU to every foreign device but the sender (twice each under duplicateForwarding). */
+  /** Sends a Forwarded-NPDU to every foreign device but the sender (twice each under duplicateForwarding; the sender too under echoToSender). */
   private forwardToForeignDevices(forwarded: Buffer, senderView: BipAddress | null, sender: BipAddress): void {
     const copies = this.quirks.duplicateForwarding ? 2 : 1;
     for (const record of this.table.values()) {
-      if ((senderView && sameBipAddress(record.view, senderView)) || sameBipAddress(record.real, sender)) continue;
+      const isSender = (senderView && sameBipAddress(record.view, senderView)) || sameBipAddress(record.real, sender);
+      if (isSender && !this.quirks.echoToSender) continue;
       for (let i = 0; i < copies; i++) {
         this.counters.forwarded++;
         this.send(forwarded, record.real);
