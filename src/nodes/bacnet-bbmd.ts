@@ -107,15 +107,17 @@ class BbmdRuntime implements BbmdConfigNode {
     const acquiring = (async (): Promise<RegistrationLease> => {
       // A release still in progress (last user gone a moment ago) must finish first.
       if (this.releasing) await this.releasing;
-      const lease = await acquireRegistration({
+      return acquireRegistration({
         local: settings.local,
         bbmd: settings.bbmd,
         ttl: settings.ttl,
         publicAddress: settings.publicAddress,
         deregister: settings.deregister,
         log: { info: (m) => this.node.log(m), warn: (m) => this.node.warn(m) },
+      }).catch((err: Error) => {
+        // Every caller (the config node's own report, a flow node's refusal) gets it in the user's language.
+        throw this.bindFault(err);
       });
-      return lease;
     })();
     this.acquiring = acquiring;
     acquiring.then(
@@ -133,9 +135,8 @@ class BbmdRuntime implements BbmdConfigNode {
       },
       (err: Error) => {
         this.acquiring = null;
-        const fault = this.bindFault(err);
-        const changed = this.fault?.message !== fault.message;
-        this.fault = fault;
+        const changed = this.fault?.message !== err.message;
+        this.fault = err;
         if (changed) {
           this.node.error(err.message);
           this.broadcastSnapshot(this.snapshot());

@@ -55,16 +55,25 @@ describe('reliability: the local port taken by another program', function () {
     const inUse = new RegExp(
       `^cannot bind UDP 127\\.0\\.0\\.1:${taken}: the port is already in use by another program .*Choose another local port in the BBMD config node, or 0 for an automatic one\\.$`,
     );
+    const BIND_KEY = 'bacnet-bbmd.errors.bind-EADDRINUSE';
+    // The config node says it in the user's language (the helper's RED._ gives the key); the
+    // endpoint's own sentence (inUse) is what a program using the endpoint without Node-RED gets.
+    const assertBindError = (text: string): void => assert.equal(text, BIND_KEY);
+    // ...and the catalog's sentence, filled in as RED._ does, says what the endpoint says.
+    const catalog = require('../../nodes/locales/en-US/bacnet-bbmd.json') as { 'bacnet-bbmd': { errors: Record<string, string> } };
+    const translated = catalog['bacnet-bbmd'].errors['bind-EADDRINUSE'].replace(/__address__/g, LOOPBACK).replace(/__port__/g, String(taken));
+    assert.match(translated, inUse);
     try {
       await helper.load(NODES, flow(taken));
       const out = collect('out');
       const errors = collect('errors');
       await until(() => errorTextsOf('cfg').length > 0, 3000, 'the bind error');
-      // The config node's error, the snapshot and every user's status say it.
-      assert.match(errorTextsOf('cfg')[0], inUse);
+      // The config node's error (translated: the key here, the endpoint's sentence as its detail),
+      // the snapshot and every user's status say it.
+      assertBindError(errorTextsOf('cfg').at(-1) as string);
       await until(() => out.some((m) => m.topic === 'unreachable'), 2000, 'fd-status reports it');
       const reported = out.find((m) => m.topic === 'unreachable')?.payload as FdSnapshot;
-      assert.match(String(reported.error), inUse);
+      assert.equal(reported.error, BIND_KEY);
       assert.deepEqual(statusOf('status'), { fill: 'red', shape: 'dot', text: 'bacnet-bbmd.status.unreachable' });
       assert.deepEqual(statusOf('bc'), { fill: 'red', shape: 'dot', text: 'bacnet-bbmd.status.unreachable' });
       // A broadcast is refused with the same explanation, through done(err).
@@ -72,7 +81,7 @@ describe('reliability: the local port taken by another program', function () {
       await until(() => errors.length === 1, 2000, 'done(err)');
       const refused = errorsOf('bc').at(-1) as { key?: string; detail?: string };
       assert.equal(refused.key, 'fd-broadcast.errors.not-sent');
-      assert.match(String(refused.detail), inUse);
+      assert.equal(refused.detail, BIND_KEY);
       // Nothing sent, nothing bound.
       await pause(100);
       assert.equal(emulator.counters.received, 0);
@@ -94,7 +103,7 @@ describe('reliability: the local port taken by another program', function () {
       // Back to the taken port: the error again, the old registration deleted.
       await helper.setFlows(flow(taken), 'nodes');
       await until(() => errorTextsOf('cfg').length > 0, 3000, 'the bind error again');
-      assert.match(errorTextsOf('cfg')[0], inUse);
+      assertBindError(errorTextsOf('cfg').at(-1) as string);
       assert.deepEqual(emulator.fdt(), [], 'the registration on the free port was deleted');
 
       // The other program lets go: the bind is retried, no redeploy needed.
@@ -106,7 +115,7 @@ describe('reliability: the local port taken by another program', function () {
       assert.deepEqual(snapshot()?.local, { address: LOOPBACK, port: taken });
       assert.deepEqual(statusOf('status'), { fill: 'green', shape: 'dot', text: 'bacnet-bbmd.status.registered' });
       record('portTaken', {
-        errorText: errorTextsOf('cfg')[0].replace(String(taken), '<port>'),
+        errorText: translated.replace(String(taken), '<port>'),
         registeredAfterConfigChangeMs: Math.round(onFreePortMs),
         registeredAfterPortFreedMs: Math.round(afterFreedMs),
         bindRetryMs: BIND_RETRY_MS,
