@@ -35,7 +35,7 @@ const job = JSON.parse(process.argv[2]);
 const dedupProbe = { calls: 0, ms: 0 };
 if (process.env.BENCH_DEDUP_PROBE) {
   const { performance } = require('node:perf_hooks');
-  const proto = require(path.join(ROOT, 'dist', 'duplicate-filter.js')).DuplicateFilter.prototype;
+  const proto = require(path.join(ROOT, 'dist', 'receive', 'duplicate-filter.js')).DuplicateFilter.prototype;
   const check = proto.isDuplicate;
   proto.isDuplicate = function probed(/** @type {unknown} */ received) {
     const start = performance.now();

@@ -2,16 +2,16 @@
  * Public API for use without Node-RED: the codecs, the registration state
  * machine and the shared UDP endpoint.
  */
-export * from './address';
-export * from './apdu';
-export * from './bvll';
-export { systemClock } from './clock';
-export type { Clock, TimerHandle } from './clock';
-export { DecodeError } from './decode-error';
-export * from './foreign-device';
-export * from './npdu';
-export { HostResolver, resolveHost } from './resolver';
-export { ACCEPTED_NPDU_FORMS, PayloadError, parseNpduPayload } from './npdu-payload';
+export * from './protocol/address';
+export * from './protocol/apdu';
+export * from './protocol/bvll';
+export { systemClock } from './util/clock';
+export type { Clock, TimerHandle } from './util/clock';
+export { DecodeError } from './protocol/decode-error';
+export * from './registration/foreign-device';
+export * from './protocol/npdu';
+export { HostResolver, resolveHost } from './transport/resolver';
+export { ACCEPTED_NPDU_FORMS, PayloadError, parseNpduPayload } from './protocol/npdu-payload';
 export {
   DEFAULT_RECV_BUFFER_SIZE,
   EndpointError,
@@ -22,5 +22,5 @@ export {
   openEndpoints,
   releaseEndpoint,
   resolveIPv4,
-} from './udp-endpoint';
-export type { LocalEndpointConfig, NpduListener, ReceivedNpdu, RegistrationConfig, RegistrationLease } from './udp-endpoint';
+} from './transport/udp-endpoint';
+export type { LocalEndpointConfig, NpduListener, ReceivedNpdu, RegistrationConfig, RegistrationLease } from './transport/udp-endpoint';

@@ -5,13 +5,13 @@
  * releases the socket. Thin glue over udp-endpoint and foreign-device.
  */
 import type { Node, NodeAPI, NodeDef, NodeStatus } from 'node-red';
-import { FdSnapshot, ForeignDeviceManager, emptyCounters } from '../foreign-device';
-import { ListenerList } from '../listener-list';
-import { copyReceived } from '../received';
-import { BbmdFields, BbmdSettings, parseBbmdSettings } from '../settings';
-import { EndpointError, NpduListener, ReceivedNpdu, RegistrationLease, acquireRegistration } from '../udp-endpoint';
+import { FdSnapshot, ForeignDeviceManager, emptyCounters } from '../registration/foreign-device';
+import { ListenerList } from '../util/listener-list';
+import { copyReceived } from '../protocol/received-npdu';
+import { BbmdFields, BbmdSettings, parseBbmdSettings } from '../registration/settings';
+import { EndpointError, NpduListener, ReceivedNpdu, RegistrationLease, acquireRegistration } from '../transport/udp-endpoint';
 import { registerTestRoute } from './bbmd-test-route';
-import { NodeError } from './flow-node';
+import { NodeError } from './attach-to-bbmd';
 import { BbmdConfigNode, RegistrationUser, statusFor } from './registration-user';
 
 /** After a failed bind (port taken, address not up yet), try again this often while users remain. */

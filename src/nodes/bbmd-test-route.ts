@@ -2,15 +2,15 @@
  * The config editor's Test button: POST /bacnet-bbmd/:id/test with the form's
  * fields. Contacts only the host and port given; uses the deployed node's live
  * registration when it is registered with that BBMD, else a temporary socket
- * (src/bbmd-test.ts). Bounded: one test per config node, MAX_CONCURRENT_TESTS in
+ * (src/registration/bbmd-probe.ts). Bounded: one test per config node, MAX_CONCURRENT_TESTS in
  * all. Environment variables are substituted as the runtime does for a deployed
  * node, and their values are never shown in an error or report.
  */
 import type { NodeAPI } from 'node-red';
-import { BbmdTestReport, testWithLiveRegistration, testWithTemporarySocket } from '../bbmd-test';
-import { describeValue } from '../describe-value';
-import type { ForeignDeviceManager } from '../foreign-device';
-import { BbmdFields, BbmdSettings, SettingsError, parseBbmdSettings } from '../settings';
+import { BbmdTestReport, testWithLiveRegistration, testWithTemporarySocket } from '../registration/bbmd-probe';
+import { describeValue } from '../util/describe-value';
+import type { ForeignDeviceManager } from '../registration/foreign-device';
+import { BbmdFields, BbmdSettings, SettingsError, parseBbmdSettings } from '../registration/settings';
 
 /**
  * Tests running at once across all config nodes. Each holds a socket, a registration

@@ -5,13 +5,13 @@
  * a building. Errors go to done(err) for a Catch node.
  */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
-import { MAX_DEVICE_INSTANCE, encodeGlobalWhoIs } from '../apdu';
-import { describeValue } from '../describe-value';
-import { BVLL_HEADER_LENGTH, BvlcFunction, encodeNpduFrame, writeNpduInto } from '../bvll';
-import { PayloadError, parseNpduPayload } from '../npdu-payload';
-import { RateLimiter } from '../rate-limiter';
-import { SettingsError, integer } from '../settings';
-import { NodeError, attachToBbmd, nodeError } from './flow-node';
+import { MAX_DEVICE_INSTANCE, encodeGlobalWhoIs } from '../protocol/apdu';
+import { describeValue } from '../util/describe-value';
+import { BVLL_HEADER_LENGTH, BvlcFunction, encodeNpduFrame, writeNpduInto } from '../protocol/bvll';
+import { PayloadError, parseNpduPayload } from '../protocol/npdu-payload';
+import { RateLimiter } from './rate-limiter';
+import { SettingsError, integer } from '../registration/settings';
+import { NodeError, attachToBbmd, nodeError } from './attach-to-bbmd';
 
 interface BroadcastDef extends NodeDef {
   bbmd?: string;

@@ -6,12 +6,12 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
-import { describeValue } from '../describe-value';
-import { DEFAULT_DUPLICATE_WINDOW_MS, DuplicateFilter } from '../duplicate-filter';
-import { messageIds } from '../message-id';
-import { ReceivedNpdu, isBroadcast } from '../received';
-import { SettingsError } from '../settings';
-import { attachToBbmd, nodeError } from './flow-node';
+import { describeValue } from '../util/describe-value';
+import { DEFAULT_DUPLICATE_WINDOW_MS, DuplicateFilter } from '../receive/duplicate-filter';
+import { messageIds } from '../receive/message-id';
+import { ReceivedNpdu, isBroadcast } from '../protocol/received-npdu';
+import { SettingsError } from '../registration/settings';
+import { attachToBbmd, nodeError } from './attach-to-bbmd';
 
 interface ReceiveDef extends NodeDef {
   bbmd?: string;

@@ -4,12 +4,12 @@
  * Unicast needs no BBMD: it works whether or not the registration is up.
  */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
-import { BACNET_PORT, BipAddress, isIPv4, isPort, parseHostPort } from '../address';
-import { BvlcFunction, encodeNpduFrame } from '../bvll';
-import { describeValue } from '../describe-value';
-import { PayloadError, parseNpduPayload } from '../npdu-payload';
-import { resolveHost } from '../resolver';
-import { attachToBbmd, nodeError } from './flow-node';
+import { BACNET_PORT, BipAddress, isIPv4, isPort, parseHostPort } from '../protocol/address';
+import { BvlcFunction, encodeNpduFrame } from '../protocol/bvll';
+import { describeValue } from '../util/describe-value';
+import { PayloadError, parseNpduPayload } from '../protocol/npdu-payload';
+import { resolveHost } from '../transport/resolver';
+import { attachToBbmd, nodeError } from './attach-to-bbmd';
 
 interface SendDef extends NodeDef {
   bbmd?: string;

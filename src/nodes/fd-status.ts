@@ -4,10 +4,10 @@
  * whenever a message arrives at its input (the message's other properties kept).
  */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
-import type { FdSnapshot } from '../foreign-device';
-import { describeValue } from '../describe-value';
-import { SettingsError } from '../settings';
-import { attachToBbmd, nodeError } from './flow-node';
+import type { FdSnapshot } from '../registration/foreign-device';
+import { describeValue } from '../util/describe-value';
+import { SettingsError } from '../registration/settings';
+import { attachToBbmd, nodeError } from './attach-to-bbmd';
 
 interface StatusDef extends NodeDef {
   bbmd?: string;

@@ -3,8 +3,8 @@
  * one mapping from registration state to a node status dot.
  */
 import type { NodeStatus } from 'node-red';
-import type { FdSnapshot, RegistrationState } from '../foreign-device';
-import type { NpduListener, RegistrationLease } from '../udp-endpoint';
+import type { FdSnapshot, RegistrationState } from '../registration/foreign-device';
+import type { NpduListener, RegistrationLease } from '../transport/udp-endpoint';
 
 /** A flow node that uses a bacnet-bbmd config node. */
 export interface RegistrationUser {

@@ -8,10 +8,10 @@ import assert from 'node:assert/strict';
 import * as dgram from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { BipAddress, encodeBipAddress, sameBipAddress } from '../../dist/address';
-import { decodeIAm, encodeGlobalWhoIs, encodeWhoIsApdu } from '../../dist/apdu';
-import { BvlcFunction, BvllFrame, decodeBvll, encodeDeleteFdtEntry, encodeNpduFrame } from '../../dist/bvll';
-import { decodeNpdu, encodeNpdu } from '../../dist/npdu';
+import { BipAddress, encodeBipAddress, sameBipAddress } from '../../dist/protocol/address';
+import { decodeIAm, encodeGlobalWhoIs, encodeWhoIsApdu } from '../../dist/protocol/apdu';
+import { BvlcFunction, BvllFrame, decodeBvll, encodeDeleteFdtEntry, encodeNpduFrame } from '../../dist/protocol/bvll';
+import { decodeNpdu, encodeNpdu } from '../../dist/protocol/npdu';
 import { BbmdEmulator, BbmdEmulatorOptions, DemoSite, EmulatorFdtEntry, ReceivedDatagram, startDemoSite } from '../support/bbmd-emulator';
 import { FakeDevice, FakeDeviceOptions, WhoIsSeen } from '../support/fake-device';
 

@@ -4,11 +4,11 @@
  * BBMD emulator's NAT quirk and the config editor's Test.
  */
 import assert from 'node:assert/strict';
-import type { BipAddress } from '../../dist/address';
-import { testWithLiveRegistration, testWithTemporarySocket } from '../../dist/bbmd-test';
-import { BvlcFunction } from '../../dist/bvll';
-import { parseBbmdSettings } from '../../dist/settings';
-import { acquireRegistration, openEndpoints } from '../../dist/udp-endpoint';
+import type { BipAddress } from '../../dist/protocol/address';
+import { testWithLiveRegistration, testWithTemporarySocket } from '../../dist/registration/bbmd-probe';
+import { BvlcFunction } from '../../dist/protocol/bvll';
+import { parseBbmdSettings } from '../../dist/registration/settings';
+import { acquireRegistration, openEndpoints } from '../../dist/transport/udp-endpoint';
 import { BbmdEmulator } from '../support/bbmd-emulator';
 import { LOOPBACK, freePort, until } from '../support/wait';
 

@@ -6,7 +6,7 @@
  * (and a second emulator on 127.0.0.2, also loopback).
  */
 import assert from 'node:assert/strict';
-import { ReceivedNpdu, RegistrationConfig, RegistrationLease, acquireRegistration, openEndpoints } from '../../dist/udp-endpoint';
+import { ReceivedNpdu, RegistrationConfig, RegistrationLease, acquireRegistration, openEndpoints } from '../../dist/transport/udp-endpoint';
 import { BbmdEmulator } from '../support/bbmd-emulator';
 import { LOOPBACK, freePort, until } from '../support/wait';
 

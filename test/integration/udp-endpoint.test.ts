@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import * as dgram from 'node:dgram';
 // The module object itself (not a namespace copy), so that a test can watch dns.lookup().
 import dns = require('node:dns');
-import { BipAddress } from '../../dist/address';
-import { BvlcFunction, decodeBvll, encodeBvll } from '../../dist/bvll';
+import { BipAddress } from '../../dist/protocol/address';
+import { BvlcFunction, decodeBvll, encodeBvll } from '../../dist/protocol/bvll';
 import {
   EndpointError,
   ReceivedNpdu,
@@ -17,7 +17,7 @@ import {
   acquireRegistration,
   bindErrorMessage,
   openEndpoints,
-} from '../../dist/udp-endpoint';
+} from '../../dist/transport/udp-endpoint';
 import { BbmdEmulator } from '../support/bbmd-emulator';
 import { LOOPBACK, freePort, until } from '../support/wait';
 

@@ -6,9 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import helper from 'node-red-node-test-helper';
-import type { BbmdTestReport } from '../../dist/bbmd-test';
-import { BvlcFunction } from '../../dist/bvll';
-import { openEndpoints } from '../../dist/udp-endpoint';
+import type { BbmdTestReport } from '../../dist/registration/bbmd-probe';
+import { BvlcFunction } from '../../dist/protocol/bvll';
+import { openEndpoints } from '../../dist/transport/udp-endpoint';
 import { BbmdEmulator } from '../support/bbmd-emulator';
 import { Msg, catchNode, collect, lastError, packageNodes } from '../support/red-helper';
 import { LOOPBACK, until } from '../support/wait';

@@ -5,12 +5,12 @@
 import assert from 'node:assert/strict';
 import * as dgram from 'node:dgram';
 import helper from 'node-red-node-test-helper';
-import type { BipAddress } from '../../dist/address';
-import { encodeIAmApdu } from '../../dist/apdu';
-import { BvlcFunction, encodeBvll, encodeNpduFrame } from '../../dist/bvll';
-import type { FdSnapshot } from '../../dist/foreign-device';
-import { encodeNpdu } from '../../dist/npdu';
-import { openEndpoints } from '../../dist/udp-endpoint';
+import type { BipAddress } from '../../dist/protocol/address';
+import { encodeIAmApdu } from '../../dist/protocol/apdu';
+import { BvlcFunction, encodeBvll, encodeNpduFrame } from '../../dist/protocol/bvll';
+import type { FdSnapshot } from '../../dist/registration/foreign-device';
+import { encodeNpdu } from '../../dist/protocol/npdu';
+import { openEndpoints } from '../../dist/transport/udp-endpoint';
 import { BbmdEmulator, DemoSite, startDemoSite } from '../support/bbmd-emulator';
 import { FlowNode, Msg, catchNode, collect, lastError, packageNodes } from '../support/red-helper';
 import { sharedObjects } from '../support/shared-objects';

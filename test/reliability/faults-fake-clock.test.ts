@@ -10,8 +10,8 @@
  * - results from another address or another port change nothing.
  */
 import assert from 'node:assert/strict';
-import { BipAddress } from '../../dist/address';
-import { FdSnapshot, ForeignDeviceManager } from '../../dist/foreign-device';
+import { BipAddress } from '../../dist/protocol/address';
+import { FdSnapshot, ForeignDeviceManager } from '../../dist/registration/foreign-device';
 import { FakeClock } from '../support/fake-clock';
 import { ScriptedBbmd } from '../support/fake-bbmd-transport';
 import { LONG, Random, record, responseTimeoutMs, retryCapMs } from './support';

@@ -14,11 +14,11 @@
  */
 import assert from 'node:assert/strict';
 import type * as dgram from 'node:dgram';
-import { BipAddress } from '../../dist/address';
-import { encodeGlobalWhoIs } from '../../dist/apdu';
-import { BvlcFunction, encodeBvll } from '../../dist/bvll';
-import type { FdSnapshot, ForeignDeviceManager } from '../../dist/foreign-device';
-import { ReceivedNpdu, RegistrationConfig, RegistrationLease, acquireRegistration, openEndpoints } from '../../dist/udp-endpoint';
+import { BipAddress } from '../../dist/protocol/address';
+import { encodeGlobalWhoIs } from '../../dist/protocol/apdu';
+import { BvlcFunction, encodeBvll } from '../../dist/protocol/bvll';
+import type { FdSnapshot, ForeignDeviceManager } from '../../dist/registration/foreign-device';
+import { ReceivedNpdu, RegistrationConfig, RegistrationLease, acquireRegistration, openEndpoints } from '../../dist/transport/udp-endpoint';
 import { BbmdEmulator, ReceivedFrame } from '../support/bbmd-emulator';
 import {
   COUNTS,

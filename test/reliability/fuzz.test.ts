@@ -11,14 +11,14 @@
  */
 import assert from 'node:assert/strict';
 import type * as dgram from 'node:dgram';
-import { BipAddress } from '../../dist/address';
-import { encodeIAmApdu, encodeWhoIsApdu } from '../../dist/apdu';
-import { BvlcFunction, BvllFrame, encodeBvll } from '../../dist/bvll';
-import { DuplicateFilter } from '../../dist/duplicate-filter';
-import type { FdSnapshot } from '../../dist/foreign-device';
+import { BipAddress } from '../../dist/protocol/address';
+import { encodeIAmApdu, encodeWhoIsApdu } from '../../dist/protocol/apdu';
+import { BvlcFunction, BvllFrame, encodeBvll } from '../../dist/protocol/bvll';
+import { DuplicateFilter } from '../../dist/receive/duplicate-filter';
+import type { FdSnapshot } from '../../dist/registration/foreign-device';
 import { passesFilter, receiveMessage } from '../../dist/nodes/fd-receive';
-import { encodeNpdu } from '../../dist/npdu';
-import { ReceivedNpdu, RegistrationLease, acquireRegistration, openEndpoints } from '../../dist/udp-endpoint';
+import { encodeNpdu } from '../../dist/protocol/npdu';
+import { ReceivedNpdu, RegistrationLease, acquireRegistration, openEndpoints } from '../../dist/transport/udp-endpoint';
 import { BbmdEmulator } from '../support/bbmd-emulator';
 import { COUNTS, LOOPBACK, MB, Random, activeResources, closeSocket, heapAfterGc, pause, rawSocket, record, until } from './support';
 

@@ -8,9 +8,9 @@
  */
 import assert from 'node:assert/strict';
 import helper from 'node-red-node-test-helper';
-import type { FdSnapshot } from '../../dist/foreign-device';
+import type { FdSnapshot } from '../../dist/registration/foreign-device';
 import { BIND_RETRY_MS } from '../../dist/nodes/bacnet-bbmd';
-import { openEndpoints } from '../../dist/udp-endpoint';
+import { openEndpoints } from '../../dist/transport/udp-endpoint';
 import { BbmdEmulator } from '../support/bbmd-emulator';
 import { FlowNode, catchNode, collect, errorTextsOf, errorsOf, packageNodes, statusOf } from '../support/red-helper';
 import { LOOPBACK, SCHEDULING_SLACK_MS, closeSocket, freePort, pause, rawSocket, record, until } from './support';

@@ -12,9 +12,9 @@
  */
 import assert from 'node:assert/strict';
 import helper from 'node-red-node-test-helper';
-import { BvlcFunction } from '../../dist/bvll';
-import type { FdSnapshot } from '../../dist/foreign-device';
-import { RegistrationLease, acquireRegistration, openEndpoints } from '../../dist/udp-endpoint';
+import { BvlcFunction } from '../../dist/protocol/bvll';
+import type { FdSnapshot } from '../../dist/registration/foreign-device';
+import { RegistrationLease, acquireRegistration, openEndpoints } from '../../dist/transport/udp-endpoint';
 import { BbmdEmulator, ReceivedDatagram } from '../support/bbmd-emulator';
 import { FakeDevice } from '../support/fake-device';
 import { FlowNode, Msg, catchNode, collect, packageNodes } from '../support/red-helper';

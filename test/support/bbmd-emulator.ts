@@ -18,9 +18,9 @@
  */
 import * as dgram from 'node:dgram';
 import { EventEmitter } from 'node:events';
-import { BipAddress, formatBipAddress, sameBipAddress } from '../../dist/address';
-import { BdtEntry, BvlcFunction, BvlcFunctionCode, BvllFrame, BvllFrameOf, decodeBvll, encodeBvll, FdtEntry, ResultCode } from '../../dist/bvll';
-import { DecodeError } from '../../dist/decode-error';
+import { BipAddress, formatBipAddress, sameBipAddress } from '../../dist/protocol/address';
+import { BdtEntry, BvlcFunction, BvlcFunctionCode, BvllFrame, BvllFrameOf, decodeBvll, encodeBvll, FdtEntry, ResultCode } from '../../dist/protocol/bvll';
+import { DecodeError } from '../../dist/protocol/decode-error';
 import { BbmdLink, FakeDevice, LOOPBACK, ReplyMode } from './fake-device';
 
 export type { ReplyMode } from './fake-device';

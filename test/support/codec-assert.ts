@@ -3,7 +3,7 @@
  * call throws exactly the documented error with exactly the given message.
  */
 import { strict as assert } from 'node:assert';
-import { DecodeError } from '../../dist/decode-error';
+import { DecodeError } from '../../dist/protocol/decode-error';
 
 /** Octets from hex text; white space is ignored ("81 05 00 06"). */
 export function h(hex: string): Buffer {

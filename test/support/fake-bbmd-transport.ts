@@ -3,9 +3,9 @@
  * unit tests: it records every frame the manager sends, with the fake time,
  * and answers through the fake clock after `rttMs`, the way the test says.
  */
-import type { BipAddress } from '../../dist/address';
-import { BdtEntry, BvlcFunction, BvllFrame, decodeBvll, FdtEntry } from '../../dist/bvll';
-import type { FdTransport, ForeignDeviceManager } from '../../dist/foreign-device';
+import type { BipAddress } from '../../dist/protocol/address';
+import { BdtEntry, BvlcFunction, BvllFrame, decodeBvll, FdtEntry } from '../../dist/protocol/bvll';
+import type { FdTransport, ForeignDeviceManager } from '../../dist/registration/foreign-device';
 import { FakeClock } from './fake-clock';
 
 export interface SentFrame {

@@ -4,7 +4,7 @@
  * span, letting promise callbacks settle between timers, so async steps
  * inside the manager (resolve, send) complete as they would in real time.
  */
-import type { Clock, TimerHandle } from '../../dist/clock';
+import type { Clock, TimerHandle } from '../../dist/util/clock';
 
 interface FakeTimer {
   id: number;

@@ -20,11 +20,11 @@
  */
 import * as dgram from 'node:dgram';
 import { EventEmitter } from 'node:events';
-import type { BipAddress } from '../../dist/address';
-import { decodeWhoIs, encodeIAmApdu, MAX_DEVICE_INSTANCE } from '../../dist/apdu';
-import { BvlcFunction, decodeBvll, encodeNpduFrame } from '../../dist/bvll';
-import { DecodeError } from '../../dist/decode-error';
-import { decodeNpdu, encodeNpdu, GLOBAL_NETWORK, NpduHeader, NpduOptions } from '../../dist/npdu';
+import type { BipAddress } from '../../dist/protocol/address';
+import { decodeWhoIs, encodeIAmApdu, MAX_DEVICE_INSTANCE } from '../../dist/protocol/apdu';
+import { BvlcFunction, decodeBvll, encodeNpduFrame } from '../../dist/protocol/bvll';
+import { DecodeError } from '../../dist/protocol/decode-error';
+import { decodeNpdu, encodeNpdu, GLOBAL_NETWORK, NpduHeader, NpduOptions } from '../../dist/protocol/npdu';
 
 /** How a device's reply reaches a foreign device (see the file comment). */
 export type ReplyMode = 'unicast' | 'forwarded';

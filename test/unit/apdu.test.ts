@@ -8,10 +8,10 @@ import {
   encodeGlobalWhoIs,
   encodeIAmApdu,
   encodeWhoIsApdu,
-} from '../../dist/apdu';
-import { DecodeError } from '../../dist/decode-error';
+} from '../../dist/protocol/apdu';
+import { DecodeError } from '../../dist/protocol/decode-error';
 import { h, throwsDecode, throwsRange } from '../support/codec-assert';
-import { decodeNpdu } from '../../dist/npdu';
+import { decodeNpdu } from '../../dist/protocol/npdu';
 
 /** The I-Am APDUs of the captures (test/fixtures/real-bbmd-frames.json), as the bytes say. */
 const CAPTURED_I_AMS: Array<[string, IAm]> = [

@@ -5,9 +5,9 @@
  * calls back synchronously, over a transport with or without sendNow().
  */
 import assert from 'node:assert/strict';
-import type { BipAddress } from '../../dist/address';
-import { BvlcFunction, encodeNpduFrame } from '../../dist/bvll';
-import { ForeignDeviceError, ForeignDeviceManager, STOP_BOUND_MS } from '../../dist/foreign-device';
+import type { BipAddress } from '../../dist/protocol/address';
+import { BvlcFunction, encodeNpduFrame } from '../../dist/protocol/bvll';
+import { ForeignDeviceError, ForeignDeviceManager, STOP_BOUND_MS } from '../../dist/registration/foreign-device';
 import { ScriptedBbmd } from '../support/fake-bbmd-transport';
 import { FakeClock, flush } from '../support/fake-clock';
 

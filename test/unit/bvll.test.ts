@@ -15,8 +15,8 @@ import {
   encodeNpduFrame,
   encodeRegisterForeignDevice,
   resultCodeName,
-} from '../../dist/bvll';
-import { DecodeError } from '../../dist/decode-error';
+} from '../../dist/protocol/bvll';
+import { DecodeError } from '../../dist/protocol/decode-error';
 import { h, throwsDecode, throwsRange } from '../support/codec-assert';
 
 /** An NPDU of `size` octets: a local NPDU header and filler. */

@@ -7,9 +7,9 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { IAm, decodeIAm } from '../../dist/apdu';
-import { BvlcFunction, BvllFrame, bvlcFunctionName, decodeBvll, encodeBvll } from '../../dist/bvll';
-import { decodeNpdu } from '../../dist/npdu';
+import { IAm, decodeIAm } from '../../dist/protocol/apdu';
+import { BvlcFunction, BvllFrame, bvlcFunctionName, decodeBvll, encodeBvll } from '../../dist/protocol/bvll';
+import { decodeNpdu } from '../../dist/protocol/npdu';
 
 interface CapturedFrame {
   bbmd: string;

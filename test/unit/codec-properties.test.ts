@@ -6,11 +6,11 @@
  */
 import { strict as assert } from 'node:assert';
 import * as fc from 'fast-check';
-import { MAX_DEVICE_INSTANCE, decodeIAm, encodeIAmApdu } from '../../dist/apdu';
-import { BdtEntry, BvlcFunction, BvllFrame, FdtEntry, MAX_NPDU_LENGTH, decodeBvll, encodeBvll } from '../../dist/bvll';
-import { BipAddress } from '../../dist/address';
-import { DecodeError } from '../../dist/decode-error';
-import { NetworkMessage, NpduHeader, NpduOptions, decodeNpdu, encodeNpdu, npduHeaderLength } from '../../dist/npdu';
+import { MAX_DEVICE_INSTANCE, decodeIAm, encodeIAmApdu } from '../../dist/protocol/apdu';
+import { BdtEntry, BvlcFunction, BvllFrame, FdtEntry, MAX_NPDU_LENGTH, decodeBvll, encodeBvll } from '../../dist/protocol/bvll';
+import { BipAddress } from '../../dist/protocol/address';
+import { DecodeError } from '../../dist/protocol/decode-error';
+import { NetworkMessage, NpduHeader, NpduOptions, decodeNpdu, encodeNpdu, npduHeaderLength } from '../../dist/protocol/npdu';
 
 const SEED = 0x0bac0fd;
 /**

@@ -4,13 +4,13 @@
  * the traffic is far below what the table was grown for, even if it never stops.
  */
 import assert from 'node:assert/strict';
-import { DuplicateFilter, MAX_DUPLICATE_KEY_OCTETS } from '../../dist/duplicate-filter';
-import type { ReceivedNpdu } from '../../dist/received';
+import { DuplicateFilter, MAX_DUPLICATE_KEY_OCTETS } from '../../dist/receive/duplicate-filter';
+import type { ReceivedNpdu } from '../../dist/protocol/received-npdu';
 
 const MiB = 1024 * 1024;
 /** The per-filter figure README.md states. */
 const STATED_BOUND = 6.2 * MiB;
-/** An IPv4 origin takes 7 octets of the key (src/duplicate-key.ts), the NPDU the rest. */
+/** An IPv4 origin takes 7 octets of the key (src/receive/duplicate-key.ts), the NPDU the rest. */
 const KEY_OCTETS = 7 + 1497;
 
 /**

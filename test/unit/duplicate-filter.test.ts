@@ -6,9 +6,9 @@
  * on random traffic, on keys that share a hash, and at the edges.
  */
 import assert from 'node:assert/strict';
-import { canonicalIPv4, duplicateKeyHash } from '../../dist/duplicate-key';
-import { DEFAULT_SHRINK_AFTER_MS, DuplicateFilter, MAX_DUPLICATE_KEY_OCTETS } from '../../dist/duplicate-filter';
-import type { ReceivedNpdu } from '../../dist/received';
+import { canonicalIPv4, duplicateKeyHash } from '../../dist/receive/duplicate-key';
+import { DEFAULT_SHRINK_AFTER_MS, DuplicateFilter, MAX_DUPLICATE_KEY_OCTETS } from '../../dist/receive/duplicate-filter';
+import type { ReceivedNpdu } from '../../dist/protocol/received-npdu';
 
 /**
  * The octets the filter's key takes: 7 for an IPv4 origin as Node.js writes one and a

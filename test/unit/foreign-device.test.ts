@@ -3,7 +3,7 @@
  * on a fake clock: hours of protocol time run in milliseconds.
  */
 import assert from 'node:assert/strict';
-import { BvlcFunction } from '../../dist/bvll';
+import { BvlcFunction } from '../../dist/protocol/bvll';
 import {
   FdSnapshot,
   ForeignDeviceError,
@@ -13,8 +13,8 @@ import {
   NAT_RENEWAL_MAX_MS,
   STOP_BOUND_MS,
   validateTtl,
-} from '../../dist/foreign-device';
-import type { BipAddress } from '../../dist/address';
+} from '../../dist/registration/foreign-device';
+import type { BipAddress } from '../../dist/protocol/address';
 import { FakeClock } from '../support/fake-clock';
 import { ScriptedBbmd } from '../support/fake-bbmd-transport';
 

@@ -3,10 +3,10 @@
  * fd-receive gives its messages.
  */
 import assert from 'node:assert/strict';
-import { decodeBvll } from '../../dist/bvll';
-import { ListenerList } from '../../dist/listener-list';
-import { MessageIds, messageIds } from '../../dist/message-id';
-import { copyReceived, decodeReceived } from '../../dist/received';
+import { decodeBvll } from '../../dist/protocol/bvll';
+import { ListenerList } from '../../dist/util/listener-list';
+import { MessageIds, messageIds } from '../../dist/receive/message-id';
+import { copyReceived, decodeReceived } from '../../dist/protocol/received-npdu';
 import { sharedObjects } from '../support/shared-objects';
 
 describe('ListenerList', () => {

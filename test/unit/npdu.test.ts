@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
-import { DecodeError } from '../../dist/decode-error';
+import { DecodeError } from '../../dist/protocol/decode-error';
 import { h, throwsDecode } from '../support/codec-assert';
-import { GLOBAL_NETWORK, NPDU_VERSION, NpduHeader, NpduOptions, decodeNpdu, encodeNpdu } from '../../dist/npdu';
+import { GLOBAL_NETWORK, NPDU_VERSION, NpduHeader, NpduOptions, decodeNpdu, encodeNpdu } from '../../dist/protocol/npdu';
 
 /** A header with every optional part absent; override what the case has. */
 function header(fields: Partial<NpduHeader>): NpduHeader {

@@ -3,7 +3,7 @@
  * response timer, on a fake clock.
  */
 import assert from 'node:assert/strict';
-import { OutstandingRequest } from '../../dist/outstanding-request';
+import { OutstandingRequest } from '../../dist/registration/outstanding-request';
 import { FakeClock } from '../support/fake-clock';
 
 describe('OutstandingRequest', () => {

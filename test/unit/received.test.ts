@@ -4,9 +4,9 @@
  * Unconfirmed-Request APDU: delivered with iAm null, never counted malformed.
  */
 import { strict as assert } from 'node:assert';
-import { encodeIAmApdu } from '../../dist/apdu';
-import { DecodeError } from '../../dist/decode-error';
-import { decodeReceived } from '../../dist/received';
+import { encodeIAmApdu } from '../../dist/protocol/apdu';
+import { DecodeError } from '../../dist/protocol/decode-error';
+import { decodeReceived } from '../../dist/protocol/received-npdu';
 import { passesFilter, receiveMessage } from '../../dist/nodes/fd-receive';
 
 const FROM = { address: '192.168.1.20', port: 47808 };

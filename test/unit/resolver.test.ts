@@ -11,7 +11,7 @@ import {
   RESOLVE_TIMEOUT_MS,
   defaultResolver,
   resolveHost,
-} from '../../dist/resolver';
+} from '../../dist/transport/resolver';
 import { FakeClock, flush } from '../support/fake-clock';
 
 /** A lookup the test answers by hand, recording every call. */

@@ -3,7 +3,7 @@
  * public address, whose port may be left out (it then means the bound port).
  */
 import assert from 'node:assert/strict';
-import { SettingsError, parseBbmdSettings } from '../../dist/settings';
+import { SettingsError, parseBbmdSettings } from '../../dist/registration/settings';
 
 describe('parseBbmdSettings: publicAddress', () => {
   const parse = (publicAddress: unknown) => parseBbmdSettings({ host: '192.168.1.10', publicAddress }).publicAddress;

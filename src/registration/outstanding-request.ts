@@ -4,7 +4,7 @@
  * ends the wait, and the other then finds nothing. A BVLC-Result carries no
  * request id, so a manager keeps one of these per kind of request it sends.
  */
-import { Clock, TimerHandle } from './clock';
+import { Clock, TimerHandle } from '../util/clock';
 
 export class OutstandingRequest<T> {
   private request: T | null = null;

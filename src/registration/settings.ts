@@ -3,9 +3,9 @@
  * possibly empty), turned into checked settings. Pure: each bad field gives a
  * SettingsError naming the field, what it holds and what is accepted.
  */
-import { BACNET_PORT, HostPort, PublicAddress, isHostname, isIPv4, parseBipAddress } from './address';
-import { describeValue as describe } from './describe-value';
-import { LocalEndpointConfig, DEFAULT_RECV_BUFFER_SIZE } from './udp-endpoint';
+import { BACNET_PORT, HostPort, PublicAddress, isHostname, isIPv4, parseBipAddress } from '../protocol/address';
+import { describeValue as describe } from '../util/describe-value';
+import { LocalEndpointConfig, DEFAULT_RECV_BUFFER_SIZE } from '../transport/udp-endpoint';
 
 export const DEFAULT_TTL = 60;
 

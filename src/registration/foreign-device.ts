@@ -9,7 +9,7 @@
  * tested with a fake clock.
  */
 import { EventEmitter } from 'node:events';
-import { BipAddress, HostPort, PublicAddress, isIPv4, isPort, sameBipAddress } from './address';
+import { BipAddress, HostPort, PublicAddress, isIPv4, isPort, sameBipAddress } from '../protocol/address';
 import {
   BdtEntry,
   BvlcFunction,
@@ -21,10 +21,10 @@ import {
   encodeNpduFrame,
   encodeRegisterForeignDevice,
   resultCodeName,
-} from './bvll';
-import { RESOLVE_TIMEOUT_MS } from './resolver';
-import { Clock, TimerHandle } from './clock';
-import { describeValue } from './describe-value';
+} from '../protocol/bvll';
+import { RESOLVE_TIMEOUT_MS } from '../transport/resolver';
+import { Clock, TimerHandle } from '../util/clock';
+import { describeValue } from '../util/describe-value';
 import { OutstandingRequest } from './outstanding-request';
 
 /** Upper bound of one name resolution, ms (the resolver's; kept here for callers of the manager). */

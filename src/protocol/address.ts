@@ -4,7 +4,7 @@
  * that users type. Pure: no I/O, no name resolution.
  */
 import { DecodeError } from './decode-error';
-import { describeValue } from './describe-value';
+import { describeValue } from '../util/describe-value';
 
 /** A B/IPv4 address: dotted-quad IPv4 text and a UDP port. */
 export interface BipAddress {

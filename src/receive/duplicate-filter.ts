@@ -22,10 +22,10 @@
  * no random access to unlink it, and a lookup reads one bucket. A hash only finds
  * candidates: every hit is confirmed octet by octet (the origin is part of the key's
  * octets), so two different keys are never taken for each other. The key is
- * written and hashed by src/duplicate-key.ts.
+ * written and hashed by src/receive/duplicate-key.ts.
  */
 import { canonicalIPv4, maxKeyLength, writeKey, writtenKeyLength } from './duplicate-key';
-import type { ReceivedNpdu } from './received';
+import type { ReceivedNpdu } from '../protocol/received-npdu';
 
 export const DEFAULT_DUPLICATE_WINDOW_MS = 1000;
 /** Entries kept at most: a flood of distinct NPDUs cannot grow the table without bound. */

@@ -14,16 +14,16 @@
  */
 import * as dgram from 'node:dgram';
 import * as dns from 'node:dns';
-import { BipAddress, formatBipAddress, isIPv4, isPort, sameBipAddress } from './address';
-import { BVLL_TYPE_BIPV4, BvlcFunction, BvllFrame, FORWARDED_HEADER_LENGTH, MAX_NPDU_LENGTH, bvlcFunctionName, decodeBvll } from './bvll';
-import { DecodeError } from './decode-error';
-import { FdLogger, validateTtl } from './foreign-device';
-import { ReceivedNpdu, copyReceived, decodeReceived } from './received';
+import { BipAddress, formatBipAddress, isIPv4, isPort, sameBipAddress } from '../protocol/address';
+import { BVLL_TYPE_BIPV4, BvlcFunction, BvllFrame, FORWARDED_HEADER_LENGTH, MAX_NPDU_LENGTH, bvlcFunctionName, decodeBvll } from '../protocol/bvll';
+import { DecodeError } from '../protocol/decode-error';
+import { FdLogger, validateTtl } from '../registration/foreign-device';
+import { ReceivedNpdu, copyReceived, decodeReceived } from '../protocol/received-npdu';
 import { resolveHost } from './resolver';
-import { RegistrationConfig, RegistrationLease, RegistrationTable, SharedRegistration } from './registration-table';
+import { RegistrationConfig, RegistrationLease, RegistrationTable, SharedRegistration } from '../registration/registration-table';
 
-export type { ReceivedNpdu } from './received';
-export type { NpduListener, RegistrationConfig, RegistrationLease, SnapshotListener } from './registration-table';
+export type { ReceivedNpdu } from '../protocol/received-npdu';
+export type { NpduListener, RegistrationConfig, RegistrationLease, SnapshotListener } from '../registration/registration-table';
 
 /** Default socket receive buffer: room for a burst of I-Am replies to a global Who-Is. */
 export const DEFAULT_RECV_BUFFER_SIZE = 1024 * 1024;

@@ -14,12 +14,12 @@
  * word. When a name later resolves to another address, its users follow it; users
  * that named the BBMD otherwise (an address, another name) stay where they were.
  */
-import { BipAddress, HostPort, PublicAddress, formatBipAddress, isIPv4 } from './address';
+import { BipAddress, HostPort, PublicAddress, formatBipAddress, isIPv4 } from '../protocol/address';
 import { FdLogger, FdSnapshot, ForeignDeviceManager, Resolver } from './foreign-device';
-import { Clock, systemClock } from './clock';
-import { ListenerList } from './listener-list';
-import type { ReceivedNpdu } from './received';
-import type { LocalEndpointConfig, UdpEndpoint } from './udp-endpoint';
+import { Clock, systemClock } from '../util/clock';
+import { ListenerList } from '../util/listener-list';
+import type { ReceivedNpdu } from '../protocol/received-npdu';
+import type { LocalEndpointConfig, UdpEndpoint } from '../transport/udp-endpoint';
 
 export interface RegistrationConfig {
   local: LocalEndpointConfig;

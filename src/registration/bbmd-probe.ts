@@ -6,12 +6,12 @@
  *   the FDT and BDT, always sends Delete-FDT-Entry (no stray entry left in the
  *   BBMD's few FDT slots), and is closed.
  */
-import type { BipAddress } from './address';
-import type { BdtEntry, FdtEntry } from './bvll';
-import { sameBipAddress } from './address';
+import type { BipAddress } from '../protocol/address';
+import type { BdtEntry, FdtEntry } from '../protocol/bvll';
+import { sameBipAddress } from '../protocol/address';
 import type { FdSnapshot, ForeignDeviceManager, RegistrationState } from './foreign-device';
 import type { BbmdSettings } from './settings';
-import { RegistrationLease, UdpEndpoint } from './udp-endpoint';
+import { RegistrationLease, UdpEndpoint } from '../transport/udp-endpoint';
 
 /** A test registration asks for at most this TTL, so that an entry the Delete cannot reach (NAT) soon lapses. */
 export const TEST_TTL_CAP = 60;

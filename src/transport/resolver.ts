@@ -12,8 +12,8 @@
  * timer: a timer per entry would keep the process alive and outlive a redeploy.
  */
 import * as dns from 'node:dns';
-import { isIPv4 } from './address';
-import { Clock, TimerHandle, systemClock } from './clock';
+import { isIPv4 } from '../protocol/address';
+import { Clock, TimerHandle, systemClock } from '../util/clock';
 
 /** Longest a caller waits for a name (foreign-device.ts uses the same bound for the BBMD's name). */
 export const RESOLVE_TIMEOUT_MS = 5000;
