@@ -4,7 +4,7 @@
  * on close detach (waiting for the deregistration when it was the last user).
  */
 import type { Node, NodeAPI, NodeStatus } from 'node-red';
-import type { FdSnapshot } from '../registration/foreign-device';
+import type { FdSnapshot } from '../registration/types';
 import type { RegistrationLease } from '../transport/udp-endpoint';
 import type { BbmdNode } from './bacnet-bbmd';
 import type { BbmdConfigNode } from './registration-user';

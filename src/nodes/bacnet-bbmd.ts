@@ -5,7 +5,8 @@
  * releases the socket. Thin glue over udp-endpoint and foreign-device.
  */
 import type { Node, NodeAPI, NodeDef, NodeStatus } from 'node-red';
-import { FdSnapshot, ForeignDeviceManager, emptyCounters } from '../registration/foreign-device';
+import { ForeignDeviceManager } from '../registration/foreign-device';
+import { FdSnapshot, emptyCounters } from '../registration/types';
 import { ListenerList } from '../util/listener-list';
 import { copyReceived } from '../protocol/received-npdu';
 import { BbmdFields, BbmdSettings, parseBbmdSettings } from '../registration/settings';

@@ -4,7 +4,7 @@
  * whenever a message arrives at its input (the message's other properties kept).
  */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
-import type { FdSnapshot } from '../registration/foreign-device';
+import type { FdSnapshot } from '../registration/types';
 import { describeValue } from '../util/describe-value';
 import { SettingsError } from '../registration/settings';
 import { attachToBbmd, nodeError } from './attach-to-bbmd';

@@ -3,7 +3,7 @@
  * one mapping from registration state to a node status dot.
  */
 import type { NodeStatus } from 'node-red';
-import type { FdSnapshot, RegistrationState } from '../registration/foreign-device';
+import type { FdSnapshot, RegistrationState } from '../registration/types';
 import type { NpduListener, RegistrationLease } from '../transport/udp-endpoint';
 
 /** A flow node that uses a bacnet-bbmd config node. */

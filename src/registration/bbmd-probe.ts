@@ -9,7 +9,8 @@
 import type { BipAddress } from '../protocol/address';
 import type { BdtEntry, FdtEntry } from '../protocol/bvll';
 import { sameBipAddress } from '../protocol/address';
-import type { FdSnapshot, ForeignDeviceManager, RegistrationState } from './foreign-device';
+import type { ForeignDeviceManager } from './foreign-device';
+import type { FdSnapshot, RegistrationState } from './types';
 import type { BbmdSettings } from './settings';
 import { RegistrationLease, UdpEndpoint } from '../transport/udp-endpoint';
 

@@ -15,7 +15,8 @@
  * that named the BBMD otherwise (an address, another name) stay where they were.
  */
 import { BipAddress, HostPort, PublicAddress, formatBipAddress, isIPv4 } from '../protocol/address';
-import { FdLogger, FdSnapshot, ForeignDeviceManager, Resolver } from './foreign-device';
+import { ForeignDeviceManager } from './foreign-device';
+import { FdLogger, FdSnapshot, Resolver } from './types';
 import { Clock, systemClock } from '../util/clock';
 import { ListenerList } from '../util/listener-list';
 import type { ReceivedNpdu } from '../protocol/received-npdu';

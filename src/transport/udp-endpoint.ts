@@ -17,7 +17,7 @@ import * as dns from 'node:dns';
 import { BipAddress, formatBipAddress, isIPv4, isPort, sameBipAddress } from '../protocol/address';
 import { BVLL_TYPE_BIPV4, BvlcFunction, BvllFrame, FORWARDED_HEADER_LENGTH, MAX_NPDU_LENGTH, bvlcFunctionName, decodeBvll } from '../protocol/bvll';
 import { DecodeError } from '../protocol/decode-error';
-import { FdLogger, validateTtl } from '../registration/foreign-device';
+import { FdLogger, validateTtl } from '../registration/types';
 import { ReceivedNpdu, copyReceived, decodeReceived } from '../protocol/received-npdu';
 import { resolveHost } from './resolver';
 import { RegistrationConfig, RegistrationLease, RegistrationTable, SharedRegistration } from '../registration/registration-table';

@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import helper from 'node-red-node-test-helper';
 import { encodeGlobalWhoIs } from '../../dist/protocol/apdu';
 import { BvlcFunction, decodeBvll, encodeBvll, encodeNpduFrame } from '../../dist/protocol/bvll';
-import type { FdSnapshot } from '../../dist/registration/foreign-device';
+import type { FdSnapshot } from '../../dist/registration/types';
 import { decodeReceived } from '../../dist/protocol/received-npdu';
 import { ReceivedNpdu, RegistrationLease, acquireRegistration, openEndpoints } from '../../dist/transport/udp-endpoint';
 import { BbmdEmulator } from '../support/bbmd-emulator';

@@ -8,7 +8,7 @@ import * as dgram from 'node:dgram';
 import helper from 'node-red-node-test-helper';
 import type { Node } from 'node-red';
 import { BvlcFunction } from '../../dist/protocol/bvll';
-import type { FdSnapshot } from '../../dist/registration/foreign-device';
+import type { FdSnapshot } from '../../dist/registration/types';
 import { openEndpoints } from '../../dist/transport/udp-endpoint';
 import { BbmdEmulator } from '../support/bbmd-emulator';
 import { FlowNode, Msg, callsOf, catchNode, collect, lastError, lastStatus, packageNodes } from '../support/red-helper';

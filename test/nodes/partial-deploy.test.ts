@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import helper from 'node-red-node-test-helper';
-import type { FdSnapshot } from '../../dist/registration/foreign-device';
+import type { FdSnapshot } from '../../dist/registration/types';
 import { openEndpoints } from '../../dist/transport/udp-endpoint';
 import { BbmdEmulator } from '../support/bbmd-emulator';
 import { FlowNode, packageNodes } from '../support/red-helper';

@@ -8,7 +8,7 @@ import helper from 'node-red-node-test-helper';
 import type { BipAddress } from '../../dist/protocol/address';
 import { encodeIAmApdu } from '../../dist/protocol/apdu';
 import { BvlcFunction, encodeBvll, encodeNpduFrame } from '../../dist/protocol/bvll';
-import type { FdSnapshot } from '../../dist/registration/foreign-device';
+import type { FdSnapshot } from '../../dist/registration/types';
 import { encodeNpdu } from '../../dist/protocol/npdu';
 import { openEndpoints } from '../../dist/transport/udp-endpoint';
 import { BbmdEmulator, DemoSite, startDemoSite } from '../support/bbmd-emulator';

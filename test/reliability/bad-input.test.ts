@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import helper from 'node-red-node-test-helper';
-import type { FdSnapshot } from '../../dist/registration/foreign-device';
+import type { FdSnapshot } from '../../dist/registration/types';
 import { openEndpoints } from '../../dist/transport/udp-endpoint';
 import { BbmdEmulator } from '../support/bbmd-emulator';
 import { FlowNode, NodeModule, callsOf, catchNode, collect, errorsOf, packageNodes, statusOf } from '../support/red-helper';

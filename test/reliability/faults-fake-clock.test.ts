@@ -11,7 +11,8 @@
  */
 import assert from 'node:assert/strict';
 import { BipAddress } from '../../dist/protocol/address';
-import { FdSnapshot, ForeignDeviceManager } from '../../dist/registration/foreign-device';
+import { ForeignDeviceManager } from '../../dist/registration/foreign-device';
+import { FdSnapshot } from '../../dist/registration/types';
 import { FakeClock } from '../support/fake-clock';
 import { ScriptedBbmd } from '../support/fake-bbmd-transport';
 import { LONG, Random, record, responseTimeoutMs, retryCapMs } from './support';

@@ -17,7 +17,8 @@ import type * as dgram from 'node:dgram';
 import { BipAddress } from '../../dist/protocol/address';
 import { encodeGlobalWhoIs } from '../../dist/protocol/apdu';
 import { BvlcFunction, encodeBvll } from '../../dist/protocol/bvll';
-import type { FdSnapshot, ForeignDeviceManager } from '../../dist/registration/foreign-device';
+import type { ForeignDeviceManager } from '../../dist/registration/foreign-device';
+import type { FdSnapshot } from '../../dist/registration/types';
 import { ReceivedNpdu, RegistrationConfig, RegistrationLease, acquireRegistration, openEndpoints } from '../../dist/transport/udp-endpoint';
 import { BbmdEmulator, ReceivedFrame } from '../support/bbmd-emulator';
 import {

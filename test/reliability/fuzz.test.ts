@@ -15,7 +15,7 @@ import { BipAddress } from '../../dist/protocol/address';
 import { encodeIAmApdu, encodeWhoIsApdu } from '../../dist/protocol/apdu';
 import { BvlcFunction, BvllFrame, encodeBvll } from '../../dist/protocol/bvll';
 import { DuplicateFilter } from '../../dist/receive/duplicate-filter';
-import type { FdSnapshot } from '../../dist/registration/foreign-device';
+import type { FdSnapshot } from '../../dist/registration/types';
 import { passesFilter, receiveMessage } from '../../dist/nodes/fd-receive';
 import { encodeNpdu } from '../../dist/protocol/npdu';
 import { ReceivedNpdu, RegistrationLease, acquireRegistration, openEndpoints } from '../../dist/transport/udp-endpoint';

@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import helper from 'node-red-node-test-helper';
-import type { FdSnapshot } from '../../dist/registration/foreign-device';
+import type { FdSnapshot } from '../../dist/registration/types';
 import { BIND_RETRY_MS } from '../../dist/nodes/bacnet-bbmd';
 import { openEndpoints } from '../../dist/transport/udp-endpoint';
 import { BbmdEmulator } from '../support/bbmd-emulator';

@@ -13,7 +13,7 @@
 import assert from 'node:assert/strict';
 import helper from 'node-red-node-test-helper';
 import { BvlcFunction } from '../../dist/protocol/bvll';
-import type { FdSnapshot } from '../../dist/registration/foreign-device';
+import type { FdSnapshot } from '../../dist/registration/types';
 import { RegistrationLease, acquireRegistration, openEndpoints } from '../../dist/transport/udp-endpoint';
 import { BbmdEmulator, ReceivedDatagram } from '../support/bbmd-emulator';
 import { FakeDevice } from '../support/fake-device';

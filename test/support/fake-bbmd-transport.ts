@@ -5,7 +5,8 @@
  */
 import type { BipAddress } from '../../dist/protocol/address';
 import { BdtEntry, BvlcFunction, BvllFrame, decodeBvll, FdtEntry } from '../../dist/protocol/bvll';
-import type { FdTransport, ForeignDeviceManager } from '../../dist/registration/foreign-device';
+import type { ForeignDeviceManager } from '../../dist/registration/foreign-device';
+import type { FdTransport } from '../../dist/registration/types';
 import { FakeClock } from './fake-clock';
 
 export interface SentFrame {

@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import type { BipAddress } from '../../dist/protocol/address';
 import { BvlcFunction, encodeNpduFrame } from '../../dist/protocol/bvll';
-import { ForeignDeviceError, ForeignDeviceManager, STOP_BOUND_MS } from '../../dist/registration/foreign-device';
+import { ForeignDeviceManager } from '../../dist/registration/foreign-device';
+import { ForeignDeviceError, STOP_BOUND_MS } from '../../dist/registration/types';
 import { ScriptedBbmd } from '../support/fake-bbmd-transport';
 import { FakeClock, flush } from '../support/fake-clock';
 

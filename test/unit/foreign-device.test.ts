@@ -4,16 +4,10 @@
  */
 import assert from 'node:assert/strict';
 import { BvlcFunction } from '../../dist/protocol/bvll';
-import {
-  FdSnapshot,
-  ForeignDeviceError,
-  ForeignDeviceManager,
-  ForeignDeviceOptions,
-  MAX_QUEUED_BROADCASTS,
-  NAT_RENEWAL_MAX_MS,
-  STOP_BOUND_MS,
-  validateTtl,
-} from '../../dist/registration/foreign-device';
+import { MAX_QUEUED_BROADCASTS } from '../../dist/registration/broadcast-queue';
+import { ForeignDeviceManager } from '../../dist/registration/foreign-device';
+import { NAT_RENEWAL_MAX_MS } from '../../dist/registration/timing';
+import { FdSnapshot, ForeignDeviceError, ForeignDeviceOptions, STOP_BOUND_MS, validateTtl } from '../../dist/registration/types';
 import type { BipAddress } from '../../dist/protocol/address';
 import { FakeClock } from '../support/fake-clock';
 import { ScriptedBbmd } from '../support/fake-bbmd-transport';
