@@ -12,15 +12,10 @@ export * from './registration/foreign-device';
 export * from './protocol/npdu';
 export { HostResolver, resolveHost } from './transport/resolver';
 export { ACCEPTED_NPDU_FORMS, PayloadError, parseNpduPayload } from './protocol/npdu-payload';
-export {
-  DEFAULT_RECV_BUFFER_SIZE,
-  EndpointError,
-  UdpEndpoint,
-  acquireEndpoint,
-  acquireRegistration,
-  bindErrorMessage,
-  openEndpoints,
-  releaseEndpoint,
-  resolveIPv4,
-} from './transport/udp-endpoint';
-export type { LocalEndpointConfig, NpduListener, ReceivedNpdu, RegistrationConfig, RegistrationLease } from './transport/udp-endpoint';
+export { DEFAULT_RECV_BUFFER_SIZE, EndpointError } from './transport/endpoint-config';
+export type { LocalEndpointConfig } from './transport/endpoint-config';
+export { bindErrorMessage, resolveIPv4 } from './transport/udp-socket';
+export { UdpEndpoint } from './transport/udp-endpoint';
+export { acquireEndpoint, acquireRegistration, openEndpoints, releaseEndpoint } from './transport/endpoint-registry';
+export type { NpduListener, RegistrationConfig, RegistrationLease } from './registration/registration-table';
+export type { ReceivedNpdu } from './protocol/received-npdu';
