@@ -15,15 +15,10 @@ export { MAX_QUEUED_BROADCASTS, QUEUE_WAIT_MS } from './registration/broadcast-q
 export * from './protocol/npdu';
 export { HostResolver, RESOLVE_TIMEOUT_MS, resolveHost } from './transport/resolver';
 export { ACCEPTED_NPDU_FORMS, PayloadError, parseNpduPayload } from './protocol/npdu-payload';
-export {
-  DEFAULT_RECV_BUFFER_SIZE,
-  EndpointError,
-  UdpEndpoint,
-  acquireEndpoint,
-  acquireRegistration,
-  bindErrorMessage,
-  openEndpoints,
-  releaseEndpoint,
-  resolveIPv4,
-} from './transport/udp-endpoint';
-export type { LocalEndpointConfig, NpduListener, ReceivedNpdu, RegistrationConfig, RegistrationLease } from './transport/udp-endpoint';
+export { DEFAULT_RECV_BUFFER_SIZE, EndpointError } from './transport/endpoint-config';
+export type { LocalEndpointConfig } from './transport/endpoint-config';
+export { bindErrorMessage, resolveIPv4 } from './transport/udp-socket';
+export { UdpEndpoint } from './transport/udp-endpoint';
+export { acquireEndpoint, acquireRegistration, openEndpoints, releaseEndpoint } from './transport/endpoint-registry';
+export type { NpduListener, RegistrationConfig, RegistrationLease } from './registration/registration-table';
+export type { ReceivedNpdu } from './protocol/received-npdu';

@@ -5,7 +5,7 @@
  */
 import type { Node, NodeAPI, NodeStatus } from 'node-red';
 import type { FdSnapshot } from '../registration/types';
-import type { RegistrationLease } from '../transport/udp-endpoint';
+import type { RegistrationLease } from '../registration/registration-table';
 import type { BbmdNode } from './bacnet-bbmd';
 import type { BbmdConfigNode } from './registration-user';
 

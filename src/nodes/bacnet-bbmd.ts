@@ -2,15 +2,17 @@
  * bacnet-bbmd: the config node. Holds the BBMD address and TTL and owns the
  * registration: the first flow node that uses it binds (or joins) the shared
  * UDP endpoint and starts registering; the last one to leave deregisters and
- * releases the socket. Thin glue over udp-endpoint and foreign-device.
+ * releases the socket. Thin glue over endpoint-registry and foreign-device.
  */
 import type { Node, NodeAPI, NodeDef, NodeStatus } from 'node-red';
 import { ForeignDeviceManager } from '../registration/foreign-device';
 import { FdSnapshot, emptyCounters } from '../registration/types';
 import { ListenerList } from '../util/listener-list';
-import { copyReceived } from '../protocol/received-npdu';
+import { ReceivedNpdu, copyReceived } from '../protocol/received-npdu';
 import { BbmdFields, BbmdSettings, parseBbmdSettings } from '../registration/settings';
-import { EndpointError, NpduListener, ReceivedNpdu, RegistrationLease, acquireRegistration } from '../transport/udp-endpoint';
+import type { NpduListener, RegistrationLease } from '../registration/registration-table';
+import { EndpointError } from '../transport/endpoint-config';
+import { acquireRegistration } from '../transport/endpoint-registry';
 import { registerTestRoute } from './bbmd-test-route';
 import { NodeError } from './attach-to-bbmd';
 import { BbmdConfigNode, RegistrationUser, statusFor } from './registration-user';

@@ -4,7 +4,7 @@
  */
 import type { NodeStatus } from 'node-red';
 import type { FdSnapshot, RegistrationState } from '../registration/types';
-import type { NpduListener, RegistrationLease } from '../transport/udp-endpoint';
+import type { NpduListener, RegistrationLease } from '../registration/registration-table';
 
 /** A flow node that uses a bacnet-bbmd config node. */
 export interface RegistrationUser {

@@ -12,7 +12,8 @@ import { sameBipAddress } from '../protocol/address';
 import type { ForeignDeviceManager } from './foreign-device';
 import type { FdSnapshot, RegistrationState } from './types';
 import type { BbmdSettings } from './settings';
-import { RegistrationLease, UdpEndpoint } from '../transport/udp-endpoint';
+import type { RegistrationLease } from './registration-table';
+import { UdpEndpoint } from '../transport/udp-endpoint';
 
 /** A test registration asks for at most this TTL, so that an entry the Delete cannot reach (NAT) soon lapses. */
 export const TEST_TTL_CAP = 60;

@@ -20,7 +20,8 @@ import { FdLogger, FdSnapshot, Resolver } from './types';
 import { Clock, systemClock } from '../util/clock';
 import { ListenerList } from '../util/listener-list';
 import type { ReceivedNpdu } from '../protocol/received-npdu';
-import type { LocalEndpointConfig, UdpEndpoint } from '../transport/udp-endpoint';
+import type { LocalEndpointConfig } from '../transport/endpoint-config';
+import type { UdpEndpoint } from '../transport/udp-endpoint';
 
 export interface RegistrationConfig {
   local: LocalEndpointConfig;

@@ -5,7 +5,7 @@
  */
 import { BACNET_PORT, HostPort, PublicAddress, isHostname, isIPv4, parseBipAddress } from '../protocol/address';
 import { describeValue as describe } from '../util/describe-value';
-import { LocalEndpointConfig, DEFAULT_RECV_BUFFER_SIZE } from '../transport/udp-endpoint';
+import { LocalEndpointConfig, DEFAULT_RECV_BUFFER_SIZE } from '../transport/endpoint-config';
 
 export const DEFAULT_TTL = 60;
 

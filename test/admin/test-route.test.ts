@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import helper from 'node-red-node-test-helper';
 import type { BbmdTestReport } from '../../dist/registration/bbmd-probe';
 import { BvlcFunction } from '../../dist/protocol/bvll';
-import { openEndpoints } from '../../dist/transport/udp-endpoint';
+import { openEndpoints } from '../../dist/transport/endpoint-registry';
 import { BbmdEmulator } from '../support/bbmd-emulator';
 import { Msg, catchNode, collect, packageNodes } from '../support/red-helper';
 import { LOOPBACK, until } from '../support/wait';

@@ -8,7 +8,7 @@ import type { BipAddress } from '../../dist/protocol/address';
 import { testWithLiveRegistration, testWithTemporarySocket } from '../../dist/registration/bbmd-probe';
 import { BvlcFunction } from '../../dist/protocol/bvll';
 import { parseBbmdSettings } from '../../dist/registration/settings';
-import { acquireRegistration, openEndpoints } from '../../dist/transport/udp-endpoint';
+import { acquireRegistration, openEndpoints } from '../../dist/transport/endpoint-registry';
 import { BbmdEmulator } from '../support/bbmd-emulator';
 import { LOOPBACK, freePort, until } from '../support/wait';
 

@@ -6,7 +6,9 @@
  * (and a second emulator on 127.0.0.2, also loopback).
  */
 import assert from 'node:assert/strict';
-import { ReceivedNpdu, RegistrationConfig, RegistrationLease, acquireRegistration, openEndpoints } from '../../dist/transport/udp-endpoint';
+import type { ReceivedNpdu } from '../../dist/protocol/received-npdu';
+import type { RegistrationConfig, RegistrationLease } from '../../dist/registration/registration-table';
+import { acquireRegistration, openEndpoints } from '../../dist/transport/endpoint-registry';
 import { BbmdEmulator } from '../support/bbmd-emulator';
 import { LOOPBACK, freePort, until } from '../support/wait';
 

@@ -9,15 +9,11 @@ import * as dgram from 'node:dgram';
 import dns = require('node:dns');
 import { BipAddress } from '../../dist/protocol/address';
 import { BvlcFunction, decodeBvll, encodeBvll } from '../../dist/protocol/bvll';
-import {
-  EndpointError,
-  ReceivedNpdu,
-  RegistrationConfig,
-  RegistrationLease,
-  acquireRegistration,
-  bindErrorMessage,
-  openEndpoints,
-} from '../../dist/transport/udp-endpoint';
+import type { ReceivedNpdu } from '../../dist/protocol/received-npdu';
+import type { RegistrationConfig, RegistrationLease } from '../../dist/registration/registration-table';
+import { EndpointError } from '../../dist/transport/endpoint-config';
+import { acquireRegistration, openEndpoints } from '../../dist/transport/endpoint-registry';
+import { bindErrorMessage } from '../../dist/transport/udp-socket';
 import { BbmdEmulator } from '../support/bbmd-emulator';
 import { LOOPBACK, freePort, until } from '../support/wait';
 

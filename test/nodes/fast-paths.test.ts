@@ -3,10 +3,9 @@
  * - fd-broadcast, while registered, sends without a promise chain: every message
  *   still ends in exactly one done() (a Complete node sees it) or one done(err)
  *   (a Catch node sees it), with the same error texts, and is counted;
- * - the UDP endpoint takes well-formed Forwarded-NPDUs apart itself: what reaches
- *   a receiver is what decodeBvll() + decodeReceived() make of the datagram, the
- *   originating address included, and whatever it does not take is decoded (or
- *   counted as malformed) as before.
+ * - the UDP endpoint's receive path: what reaches a receiver is what decodeBvll() +
+ *   decodeReceived() make of the datagram, the originating address included, and
+ *   whatever they refuse is counted as malformed.
  */
 import assert from 'node:assert/strict';
 import * as dgram from 'node:dgram';
@@ -15,8 +14,9 @@ import helper from 'node-red-node-test-helper';
 import { encodeGlobalWhoIs } from '../../dist/protocol/apdu';
 import { BvlcFunction, decodeBvll, encodeBvll, encodeNpduFrame } from '../../dist/protocol/bvll';
 import type { FdSnapshot } from '../../dist/registration/types';
-import { decodeReceived } from '../../dist/protocol/received-npdu';
-import { ReceivedNpdu, RegistrationLease, acquireRegistration, openEndpoints } from '../../dist/transport/udp-endpoint';
+import { ReceivedNpdu, decodeReceived } from '../../dist/protocol/received-npdu';
+import type { RegistrationLease } from '../../dist/registration/registration-table';
+import { acquireRegistration, openEndpoints } from '../../dist/transport/endpoint-registry';
 import { BbmdEmulator } from '../support/bbmd-emulator';
 import { FlowNode, Msg, NodeModule, catchNode, collect, packageNodes } from '../support/red-helper';
 import { LOOPBACK, until } from '../support/wait';

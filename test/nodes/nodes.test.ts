@@ -9,7 +9,7 @@ import helper from 'node-red-node-test-helper';
 import type { Node } from 'node-red';
 import { BvlcFunction } from '../../dist/protocol/bvll';
 import type { FdSnapshot } from '../../dist/registration/types';
-import { openEndpoints } from '../../dist/transport/udp-endpoint';
+import { openEndpoints } from '../../dist/transport/endpoint-registry';
 import { BbmdEmulator } from '../support/bbmd-emulator';
 import { FlowNode, Msg, callsOf, catchNode, collect, lastError, lastStatus, packageNodes } from '../support/red-helper';
 import { LOOPBACK, freePort, until } from '../support/wait';

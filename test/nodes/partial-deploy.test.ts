@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import helper from 'node-red-node-test-helper';
 import type { FdSnapshot } from '../../dist/registration/types';
-import { openEndpoints } from '../../dist/transport/udp-endpoint';
+import { openEndpoints } from '../../dist/transport/endpoint-registry';
 import { BbmdEmulator } from '../support/bbmd-emulator';
 import { FlowNode, packageNodes } from '../support/red-helper';
 import { LOOPBACK, until } from '../support/wait';

@@ -10,7 +10,7 @@ import { encodeIAmApdu } from '../../dist/protocol/apdu';
 import { BvlcFunction, encodeBvll, encodeNpduFrame } from '../../dist/protocol/bvll';
 import type { FdSnapshot } from '../../dist/registration/types';
 import { encodeNpdu } from '../../dist/protocol/npdu';
-import { openEndpoints } from '../../dist/transport/udp-endpoint';
+import { openEndpoints } from '../../dist/transport/endpoint-registry';
 import { BbmdEmulator, DemoSite, startDemoSite } from '../support/bbmd-emulator';
 import { FlowNode, Msg, catchNode, collect, lastError, packageNodes } from '../support/red-helper';
 import { sharedObjects } from '../support/shared-objects';

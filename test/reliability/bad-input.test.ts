@@ -14,7 +14,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import helper from 'node-red-node-test-helper';
 import type { FdSnapshot } from '../../dist/registration/types';
-import { openEndpoints } from '../../dist/transport/udp-endpoint';
+import { openEndpoints } from '../../dist/transport/endpoint-registry';
 import { BbmdEmulator } from '../support/bbmd-emulator';
 import { FlowNode, NodeModule, callsOf, catchNode, collect, errorsOf, packageNodes, statusOf } from '../support/red-helper';
 import { LOOPBACK, closeSocket, pause, rawSocket, record, until } from './support';

@@ -19,7 +19,9 @@ import { encodeGlobalWhoIs } from '../../dist/protocol/apdu';
 import { BvlcFunction, encodeBvll } from '../../dist/protocol/bvll';
 import type { ForeignDeviceManager } from '../../dist/registration/foreign-device';
 import type { FdSnapshot } from '../../dist/registration/types';
-import { ReceivedNpdu, RegistrationConfig, RegistrationLease, acquireRegistration, openEndpoints } from '../../dist/transport/udp-endpoint';
+import type { ReceivedNpdu } from '../../dist/protocol/received-npdu';
+import type { RegistrationConfig, RegistrationLease } from '../../dist/registration/registration-table';
+import { acquireRegistration, openEndpoints } from '../../dist/transport/endpoint-registry';
 import { BbmdEmulator, ReceivedFrame } from '../support/bbmd-emulator';
 import {
   COUNTS,

@@ -18,7 +18,9 @@ import { DuplicateFilter } from '../../dist/receive/duplicate-filter';
 import type { FdSnapshot } from '../../dist/registration/types';
 import { passesFilter, receiveMessage } from '../../dist/nodes/fd-receive';
 import { encodeNpdu } from '../../dist/protocol/npdu';
-import { ReceivedNpdu, RegistrationLease, acquireRegistration, openEndpoints } from '../../dist/transport/udp-endpoint';
+import type { ReceivedNpdu } from '../../dist/protocol/received-npdu';
+import type { RegistrationLease } from '../../dist/registration/registration-table';
+import { acquireRegistration, openEndpoints } from '../../dist/transport/endpoint-registry';
 import { BbmdEmulator } from '../support/bbmd-emulator';
 import { COUNTS, LOOPBACK, MB, Random, activeResources, closeSocket, heapAfterGc, pause, rawSocket, record, until } from './support';
 

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import helper from 'node-red-node-test-helper';
 import type { FdSnapshot } from '../../dist/registration/types';
 import { BIND_RETRY_MS } from '../../dist/nodes/bacnet-bbmd';
-import { openEndpoints } from '../../dist/transport/udp-endpoint';
+import { openEndpoints } from '../../dist/transport/endpoint-registry';
 import { BbmdEmulator } from '../support/bbmd-emulator';
 import { FlowNode, catchNode, collect, errorTextsOf, errorsOf, packageNodes, statusOf } from '../support/red-helper';
 import { LOOPBACK, SCHEDULING_SLACK_MS, closeSocket, freePort, pause, rawSocket, record, until } from './support';
