@@ -24,3 +24,35 @@ export {
   resolveIPv4,
 } from './transport/udp-endpoint';
 export type { LocalEndpointConfig, NpduListener, ReceivedNpdu, RegistrationConfig, RegistrationLease } from './transport/udp-endpoint';
+export {
+  ABORT_REASONS,
+  DEVICE_OBJECT_TYPE,
+  ENGINEERING_UNITS,
+  ENUMERATIONS,
+  ERROR_CLASSES,
+  ERROR_CODES,
+  MAX_ARRAY_INDEX,
+  MAX_OBJECT_INSTANCE,
+  NameError,
+  OBJECT_TYPES,
+  PROPERTY_IDENTIFIERS,
+  REJECT_REASONS,
+  WILDCARD_INSTANCE,
+  enumerationFor,
+  formatObjectReference,
+  formatPropertyReference,
+  nameOf,
+  numberOf,
+  parseArrayIndex,
+  parseObjectReference,
+  parsePropertyReference,
+  resolveDeviceObject,
+} from './protocol/names';
+export type {
+  EnumerationId,
+  NameTable,
+  ObjectReference,
+  ObjectReferenceInput,
+  ObjectReferenceOptions,
+  PropertyReference,
+} from './protocol/names';

@@ -147,13 +147,14 @@ function objectOf(
   options: ObjectReferenceOptions,
 ): ObjectReference {
   if (typeof typeInput === 'string' && typeInput.trim() === '') {
-    throw objectError(`object ${describeValue(input)} has no type`, input);
+    const shown = typeof input === 'string' ? `object ${describeValue(input)}` : 'object';
+    throw objectError(`${shown} has no type`, input);
   }
   const type = numberOf(OBJECT_TYPES, typeInput);
   if (instanceInput === null || (typeof instanceInput === 'string' && instanceInput.trim() === '')) {
     if (type === DEVICE_OBJECT_TYPE) return { type, instance: null };
     const name = nameOf(OBJECT_TYPES, type);
-    throw new NameError(`object ${describeValue(input)} needs an instance: ${name}:<0..${MAX_OBJECT_INSTANCE}>`, 'object instance', input);
+    throw new NameError(`${name} needs an instance: ${name}:<0..${MAX_OBJECT_INSTANCE}>`, 'object instance', input);
   }
   const instance =
     typeof instanceInput === 'number' ? instanceInput : DIGITS.test(instanceInput.trim()) ? Number(instanceInput.trim()) : NaN;
