@@ -181,6 +181,14 @@ describe('object and property references', () => {
       throwsExactly(() => parsePropertyReference(-3), NameError, 'property identifier -3 is not an integer 0..4294967295');
     });
 
+    it('fails at once on huge input (nothing quadratic in its length)', () => {
+      const huge = '['.repeat(200_000);
+      assert.throws(() => parsePropertyReference(`${huge}]`), NameError);
+      assert.throws(() => parsePropertyReference(`present-value${huge}1]`), NameError);
+      assert.throws(() => parseObjectReference(`${'a'.repeat(200_000)}:1`), NameError);
+      assert.throws(() => parseObjectReference(`device:${'9'.repeat(200_000)}`), NameError);
+    });
+
     it('parseArrayIndex: none, integers and digit strings', () => {
       assert.equal(parseArrayIndex(undefined), null);
       assert.equal(parseArrayIndex(null), null);

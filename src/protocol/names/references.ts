@@ -46,7 +46,6 @@ export interface ObjectReferenceOptions {
 }
 
 const DIGITS = /^\d+$/;
-const INDEXED = /^(.*?)\s*\[\s*([^\]]*?)\s*\]$/;
 
 /**
  * Parses an object reference: `"<type>:<instance>"` with the type as a name
@@ -105,11 +104,11 @@ export function resolveDeviceObject(ref: ObjectReference, deviceInstance: number
 export function parsePropertyReference(property: unknown, index?: unknown): PropertyReference {
   let name = property;
   let given = parseArrayIndex(index);
-  const indexed = typeof property === 'string' ? INDEXED.exec(property.trim()) : null;
+  const indexed = typeof property === 'string' ? splitIndex(property) : null;
   if (indexed !== null) {
     if (given !== null) throw new NameError(`property ${describeValue(property)} and index ${given} both give an index`, 'array index', property);
-    name = indexed[1];
-    given = parseArrayIndex(indexed[2]);
+    name = indexed[0];
+    given = parseArrayIndex(indexed[1]);
     if (given === null) throw new NameError(`property ${describeValue(property)} has empty brackets`, 'array index', property);
   }
   if (typeof name !== 'string' && typeof name !== 'number') {
@@ -167,6 +166,13 @@ function objectOf(
     throw new NameError(message, 'object instance', input);
   }
   return { type, instance: instance || 0 }; // -0 becomes 0
+}
+
+/** `"name[index]"` as its two parts (linear: no regular expression to backtrack on long input), else null. */
+function splitIndex(property: string): [name: string, index: string] | null {
+  const text = property.trim();
+  const open = text.lastIndexOf('[');
+  return text.endsWith(']') && open >= 0 ? [text.slice(0, open), text.slice(open + 1, -1)] : null;
 }
 
 function objectError(message: string, input: unknown): NameError {
