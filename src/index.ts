@@ -22,3 +22,35 @@ export { UdpEndpoint } from './transport/udp-endpoint';
 export { acquireEndpoint, acquireRegistration, openEndpoints, releaseEndpoint } from './transport/endpoint-registry';
 export type { NpduListener, RegistrationConfig, RegistrationLease } from './registration/registration-table';
 export type { ReceivedNpdu } from './protocol/received-npdu';
+export {
+  ABORT_REASONS,
+  DEVICE_OBJECT_TYPE,
+  ENGINEERING_UNITS,
+  ENUMERATIONS,
+  ERROR_CLASSES,
+  ERROR_CODES,
+  MAX_ARRAY_INDEX,
+  MAX_OBJECT_INSTANCE,
+  NameError,
+  OBJECT_TYPES,
+  PROPERTY_IDENTIFIERS,
+  REJECT_REASONS,
+  WILDCARD_INSTANCE,
+  enumerationFor,
+  formatObjectReference,
+  formatPropertyReference,
+  nameOf,
+  numberOf,
+  parseArrayIndex,
+  parseObjectReference,
+  parsePropertyReference,
+  resolveDeviceObject,
+} from './protocol/names';
+export type {
+  EnumerationId,
+  NameTable,
+  ObjectReference,
+  ObjectReferenceInput,
+  ObjectReferenceOptions,
+  PropertyReference,
+} from './protocol/names';
