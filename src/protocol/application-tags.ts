@@ -82,12 +82,14 @@ export function decodeApplicationValue<T extends ValueType = ValueType>(bytes: U
  * The context-tagged primitive at `offset` decoded as `valueType`; with
  * `expectedTag`, another context tag is an error.
  * @throws DecodeError when there is no context-tagged primitive at `offset`,
- *   its tag is not `expectedTag`, or its content does not decode as `valueType`
+ *   its tag is not `expectedTag`, or its content does not decode as `valueType`;
+ *   ValueError when valueType is not one of VALUE_TYPES
  */
 export function decodeContextValue<T extends ValueType>(bytes: Uint8Array, offset: number, valueType: T, expectedTag?: number): DecodedContextValue<T> {
+  const type = checkValueType(valueType);
   const header = contextHeader(bytes, offset, expectedTag);
   const start = contentStart(bytes, offset, header, bytes.length);
-  const value = CONTENT_CODECS[valueType].decode(bytes, start, header.length) as ValueTypeMap[T];
+  const value = CONTENT_CODECS[type].decode(bytes, start, header.length) as ValueTypeMap[T];
   return { tag: header.tag, value, length: header.headerLength + header.length };
 }
 

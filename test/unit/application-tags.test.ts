@@ -4,18 +4,13 @@
  * datatype and the exact refusals of encoder and decoder.
  */
 import { strict as assert } from 'node:assert';
-import {
-  decodeApplicationValue,
-  decodeContextOctets,
-  decodeContextValue,
-  encodeApplicationValue,
-  encodeContextValue,
-  isValueType,
-} from '../../dist/protocol/application-tags';
-import { VALUE_TYPES, ValueType } from '../../dist/protocol/primitive-values';
-import { ValueError } from '../../dist/protocol/value-error';
+// Through the package's entry point: these are its public API.
 import * as index from '../../dist/index';
+import { ValueError, ValueType } from '../../dist/index';
+import { encodeApplicationValue as encodeFromModule } from '../../dist/protocol/application-tags';
 import { h, throwsDecode, throwsExactly } from '../support/codec-assert';
+
+const { decodeApplicationValue, decodeContextOctets, decodeContextValue, encodeApplicationValue, encodeContextValue, isValueType, VALUE_TYPES } = index;
 
 /** Encodes `value` to exactly `hex`, and decodes `hex` back to exactly `value`, all octets read. */
 function both(valueType: ValueType, value: unknown, hex: string, decoded: unknown = value): void {
@@ -43,9 +38,8 @@ describe('application tags', () => {
       [...VALUE_TYPES],
       ['null', 'boolean', 'unsigned', 'signed', 'real', 'double', 'octet-string', 'character-string', 'bit-string', 'enumerated', 'date', 'time', 'object-identifier'],
     );
-    assert.equal(index.encodeApplicationValue, encodeApplicationValue);
-    assert.equal(index.decodeTaggedData.name, 'decodeTaggedData');
-    assert.equal(index.ValueError, ValueError);
+    assert.equal(encodeApplicationValue, encodeFromModule);
+    assert.equal(typeof index.decodeTaggedData, 'function');
     assert.ok(isValueType('octet-string') && !isValueType('octetString') && !isValueType(2));
   });
 
@@ -295,6 +289,11 @@ describe('application tags', () => {
         () => encodeApplicationValue('octetString' as ValueType, h('00')),
         ValueError,
         'valueType must be one of null, boolean, unsigned, signed, real, double, octet-string, character-string, bit-string, enumerated, date, time, object-identifier, got "octetString"',
+      );
+      throwsExactly(
+        () => decodeContextValue(h('09 01'), 0, 'Unsigned' as ValueType),
+        ValueError,
+        'valueType must be one of null, boolean, unsigned, signed, real, double, octet-string, character-string, bit-string, enumerated, date, time, object-identifier, got "Unsigned"',
       );
       assert.throws(() => encodeApplicationValue('real', 'x'), (err: unknown) => err instanceof TypeError && err.name === 'ValueError' && (err as ValueError).valueType === 'real');
     });
