@@ -54,3 +54,22 @@ export type {
   ObjectReferenceOptions,
   PropertyReference,
 } from './protocol/names';
+// Application- and context-tagged values (clause 20.2): the base of reading and writing points.
+export {
+  decodeApplicationValue,
+  decodeContextOctets,
+  decodeContextValue,
+  encodeApplicationValue,
+  encodeContextValue,
+  isValueType,
+} from './protocol/application-tags';
+export type { ContextOctets, DecodedApplicationValue, DecodedContextValue } from './protocol/application-tags';
+export { CHARACTER_SET_NAMES } from './protocol/character-string';
+export type { BigIntegerValue } from './protocol/integer-content';
+export { VALUE_TYPES } from './protocol/primitive-values';
+export type { BacnetDate, BacnetObjectIdentifier, BacnetTime, BacnetValue, ValueType, ValueTypeMap } from './protocol/primitive-values';
+export { MAX_CONTENT_LENGTH, MAX_TAG_NUMBER, decodeTagHeader, encodeClosingTag, encodeOpeningTag, encodeTagHeader } from './protocol/tag-header';
+export type { TagClass, TagHeader, TagKind } from './protocol/tag-header';
+export { MAX_TAG_NESTING, decodeConstructed, decodeTaggedData } from './protocol/tagged-data';
+export type { ContextTagged, DecodedConstructed, DecodedTaggedData, TaggedItem } from './protocol/tagged-data';
+export { ValueError } from './protocol/value-error';

@@ -11,27 +11,7 @@ import { BdtEntry, BvlcFunction, BvllFrame, FdtEntry, MAX_NPDU_LENGTH, decodeBvl
 import { BipAddress } from '../../dist/protocol/address';
 import { DecodeError } from '../../dist/protocol/decode-error';
 import { NetworkMessage, NpduHeader, NpduOptions, decodeNpdu, encodeNpdu, npduHeaderLength } from '../../dist/protocol/npdu';
-
-const SEED = 0x0bac0fd;
-/**
- * Runs per property are multiplied by this: 1 in `npm test`; the long reliability run
- * (`npm run test:reliability -- --long`, RELIABILITY_LONG=1) uses 20, or CODEC_PROPERTY_SCALE.
- */
-const SCALE = Number(process.env.CODEC_PROPERTY_SCALE ?? (process.env.RELIABILITY_LONG === '1' ? 20 : 1));
-
-function run<Ts>(property: fc.IProperty<Ts>, numRuns: number): void {
-  fc.assert(property, { seed: SEED, numRuns: Math.max(1, Math.round(numRuns * SCALE)) });
-}
-
-/** Calls `fn`; a DecodeError gives `undefined`, any other exception propagates (and fails the property). */
-function decodeOrUndefined<T>(fn: () => T): T | undefined {
-  try {
-    return fn();
-  } catch (err) {
-    if (err instanceof DecodeError) return undefined;
-    throw err;
-  }
-}
+import { SCALE, decodeOrUndefined, run } from '../support/property-run';
 
 // ---- Arbitraries ------------------------------------------------------------
 
