@@ -4,7 +4,7 @@
  * imported from the source, so the suite checks the code against the
  * documentation), bounded waits, leak probes and the figures the suite
  * measures (printed at the end and written to dist-test/reliability-figures.json
- * for the README's "Reliability" section).
+ * for CONTRIBUTING.md's reliability figures).
  */
 import assert from 'node:assert/strict';
 import * as dgram from 'node:dgram';
