@@ -16,6 +16,7 @@ import { acquireRegistration } from '../transport/endpoint-registry';
 import { registerTestRoute } from './bbmd-test-route';
 import { NodeError } from './attach-to-bbmd';
 import { BbmdConfigNode, RegistrationUser, statusFor } from './registration-user';
+import { errorMessage } from '../util/errors';
 
 /** After a failed bind (port taken, address not up yet), try again this often while users remain. */
 export const BIND_RETRY_MS = 10_000;
@@ -40,7 +41,7 @@ class BbmdRuntime implements BbmdConfigNode {
   private readonly onNpdu = (received: ReceivedNpdu): void => this.receivers.emit(received, this.onReceiverError, copyReceived);
   /** A flow node's receiver that throws is a bug: said, and the other receivers still get the NPDU. */
   private readonly onReceiverError = (err: unknown): void => {
-    this.node.error(`a receiving node failed on an NPDU: ${err instanceof Error ? err.message : String(err)}`);
+    this.node.error(`a receiving node failed on an NPDU: ${errorMessage(err)}`);
   };
 
   constructor(
@@ -51,7 +52,7 @@ class BbmdRuntime implements BbmdConfigNode {
     try {
       this.settings = parseBbmdSettings(fields);
     } catch (err) {
-      const detail = (err as Error).message;
+      const detail = errorMessage(err);
       // Key and detail travel with the error, for programs and tests (the text is translated).
       this.fault = new NodeError('bacnet-bbmd.errors.settings', translate('bacnet-bbmd.errors.settings', { detail }), detail);
       node.error(this.fault.message);
@@ -235,7 +236,7 @@ class BbmdRuntime implements BbmdConfigNode {
       try {
         user.onSnapshot(snapshot, status);
       } catch (err) {
-        this.node.warn(`status update failed: ${(err as Error).message}`);
+        this.node.warn(`status update failed: ${errorMessage(err)}`);
       }
     }
   }

@@ -11,6 +11,7 @@ import { BbmdTestReport, testWithLiveRegistration, testWithTemporarySocket } fro
 import { describeValue } from '../util/describe-value';
 import type { ForeignDeviceManager } from '../registration/foreign-device';
 import { BbmdFields, BbmdSettings, SettingsError, parseBbmdSettings } from '../registration/settings';
+import { errorMessage } from '../util/errors';
 
 /**
  * Tests running at once across all config nodes. Each holds a socket, a registration
@@ -222,7 +223,7 @@ async function runTest(RED: NodeAPI, id: string, body: unknown): Promise<RouteAn
     const report = live ? await testWithLiveRegistration(live) : await testWithTemporarySocket(settings);
     return { status: 200, body: redactReport(report, substitutions) };
   } catch (err) {
-    return { status: 500, body: { error: hideValues((err as Error).message, substitutions) } };
+    return { status: 500, body: { error: hideValues(errorMessage(err), substitutions) } };
   } finally {
     testsRunning.delete(id);
   }

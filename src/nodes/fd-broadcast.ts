@@ -12,6 +12,7 @@ import { PayloadError, parseNpduPayload } from '../protocol/npdu-payload';
 import { RateLimiter } from './rate-limiter';
 import { SettingsError, integer } from '../registration/settings';
 import { NodeError, attachToBbmd, nodeError } from './attach-to-bbmd';
+import { errorMessage } from '../util/errors';
 
 interface BroadcastDef extends NodeDef {
   bbmd?: string;
@@ -87,7 +88,7 @@ export default function register(RED: NodeAPI): void {
     try {
       settings = parseBroadcastSettings(def);
     } catch (err) {
-      settingsError = nodeError(RED, 'fd-broadcast.errors.settings', (err as Error).message);
+      settingsError = nodeError(RED, 'fd-broadcast.errors.settings', errorMessage(err));
       node.error(settingsError.message);
     }
     if (settingsError || !settings) {

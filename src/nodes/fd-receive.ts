@@ -12,6 +12,7 @@ import { messageIds } from '../receive/message-id';
 import { ReceivedNpdu, isBroadcast } from '../protocol/received-npdu';
 import { SettingsError } from '../registration/settings';
 import { attachToBbmd, nodeError } from './attach-to-bbmd';
+import { errorMessage } from '../util/errors';
 
 interface ReceiveDef extends NodeDef {
   bbmd?: string;
@@ -76,7 +77,7 @@ export default function register(RED: NodeAPI): void {
     try {
       settings = parseReceiveSettings(def);
     } catch (err) {
-      const error = nodeError(RED, 'fd-receive.errors.settings', (err as Error).message);
+      const error = nodeError(RED, 'fd-receive.errors.settings', errorMessage(err));
       node.error(error.message);
       node.status({ fill: 'red', shape: 'ring', text: RED._('fd-receive.status.bad-settings') });
       return;

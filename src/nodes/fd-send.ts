@@ -10,6 +10,7 @@ import { describeValue } from '../util/describe-value';
 import { PayloadError, parseNpduPayload } from '../protocol/npdu-payload';
 import { resolveHost } from '../transport/resolver';
 import { attachToBbmd, nodeError } from './attach-to-bbmd';
+import { errorMessage } from '../util/errors';
 
 interface SendDef extends NodeDef {
   bbmd?: string;
@@ -23,7 +24,7 @@ export function parseDestination(value: unknown): { host: string; port: number }
     try {
       return parseHostPort(value, BACNET_PORT);
     } catch (err) {
-      throw new DestinationError((err as Error).message);
+      throw new DestinationError(errorMessage(err));
     }
   }
   if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
@@ -44,7 +45,7 @@ function parseHostPortChecked(host: string): { host: string } {
   try {
     parseHostPort(host, BACNET_PORT);
   } catch (err) {
-    throw new DestinationError((err as Error).message.replace(/^bad host in/, 'bad msg.destination.address'));
+    throw new DestinationError(errorMessage(err).replace(/^bad host in/, 'bad msg.destination.address'));
   }
   if (host.includes(':')) throw new DestinationError('msg.destination.address must not carry a port: put it in msg.destination.port');
   return { host };
@@ -59,7 +60,7 @@ async function resolveDestination(destination: { host: string; port: number }): 
   try {
     return { address: await resolveHost(destination.host), port: destination.port };
   } catch (err) {
-    throw new DestinationError(`cannot resolve ${describeValue(destination.host)}: ${(err as Error).message}`);
+    throw new DestinationError(`cannot resolve ${describeValue(destination.host)}: ${errorMessage(err)}`);
   }
 }
 

@@ -8,6 +8,7 @@ import type { FdSnapshot } from '../registration/types';
 import { describeValue } from '../util/describe-value';
 import { SettingsError } from '../registration/settings';
 import { attachToBbmd, nodeError } from './attach-to-bbmd';
+import { errorMessage } from '../util/errors';
 
 interface StatusDef extends NodeDef {
   bbmd?: string;
@@ -30,7 +31,7 @@ export default function register(RED: NodeAPI): void {
       emitOnDeploy = parseEmitOnDeploy(def.emitOnDeploy);
     } catch (err) {
       // A node whose settings are wrong says so, and does not start a registration.
-      const error = nodeError(RED, 'fd-status.errors.settings', (err as Error).message);
+      const error = nodeError(RED, 'fd-status.errors.settings', errorMessage(err));
       node.error(error.message);
       node.status({ fill: 'red', shape: 'ring', text: RED._('fd-status.status.bad-settings') });
       node.on('input', (_msg, _send, done) => done(error));

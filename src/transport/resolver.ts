@@ -14,6 +14,7 @@
 import * as dns from 'node:dns';
 import { isIPv4 } from '../protocol/address';
 import { Clock, TimerHandle, systemClock } from '../util/clock';
+import { asError } from '../util/errors';
 
 /** Longest a caller waits for a name (foreign-device.ts uses the same bound for the BBMD's name). */
 export const RESOLVE_TIMEOUT_MS = 5000;
@@ -108,7 +109,7 @@ export class HostResolver {
     shared.then(
       (address) => this.settle(key, { expires: this.clock.monotonic() + this.cacheMs, address, error: null }),
       (err: unknown) => {
-        const error = err instanceof Error ? err : new Error(String(err));
+        const error = asError(err);
         this.settle(key, { expires: this.clock.monotonic() + this.failureCacheMs, address: null, error });
       },
     );

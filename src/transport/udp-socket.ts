@@ -8,6 +8,7 @@ import * as dns from 'node:dns';
 import { BipAddress, isIPv4 } from '../protocol/address';
 import type { FdLogger, FdTransport } from '../registration/types';
 import { EndpointError, LocalEndpointConfig, endpointKey, validateLocalEndpoint, withDefaults } from './endpoint-config';
+import { asError, errorMessage } from '../util/errors';
 
 /** How long to wait before binding again a socket that closed underneath us. */
 const REBIND_DELAY_MS = 1000;
@@ -66,7 +67,7 @@ export abstract class UdpSocket implements FdTransport {
         socket.send(frame, to.port, to.address, (err) => (err ? reject(err) : resolve()));
       } catch (err) {
         // dgram throws synchronously when the socket was closed underneath us.
-        reject(err as Error);
+        reject(asError(err));
       }
     });
   }
@@ -87,7 +88,7 @@ export abstract class UdpSocket implements FdTransport {
       socket.send(frame, to.port, to.address, callback);
     } catch (err) {
       // dgram throws synchronously when the socket was closed underneath us.
-      process.nextTick(callback, err as Error);
+      process.nextTick(callback, asError(err));
     }
   }
 
@@ -172,7 +173,7 @@ export abstract class UdpSocket implements FdTransport {
         );
       }
     } catch (err) {
-      this.log?.warn(`UDP socket ${this.key}: cannot set the receive buffer to ${wanted} bytes (${(err as Error).message})`);
+      this.log?.warn(`UDP socket ${this.key}: cannot set the receive buffer to ${wanted} bytes (${errorMessage(err)})`);
     }
   }
 
