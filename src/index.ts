@@ -73,3 +73,9 @@ export type { TagClass, TagHeader, TagKind } from './protocol/tag-header';
 export { MAX_TAG_NESTING, decodeConstructed, decodeTaggedData } from './protocol/tagged-data';
 export type { ContextTagged, DecodedConstructed, DecodedTaggedData, TaggedItem } from './protocol/tagged-data';
 export { ValueError } from './protocol/value-error';
+// Property values (CLIENT.md "Values"): shaped by object type and property, and the clause 12 datatypes for writing.
+export { EVENT_TRANSITION_BITS, LIMIT_ENABLE, PROPERTY_DATATYPES, STATUS_FLAGS, propertyDatatype } from './protocol/property-datatypes';
+export type { DatatypeEntry, ElementType, PropertyDatatype } from './protocol/property-datatypes';
+export { encodePropertyValue } from './protocol/property-encoding';
+export { decodePropertyValue } from './protocol/property-values';
+export type { NamedBits, PropertyValue } from './protocol/property-values';
