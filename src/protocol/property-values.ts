@@ -31,8 +31,10 @@ const PRESENT_VALUE = numberOf(PROPERTY_IDENTIFIERS, 'present-value');
  * the octets of its application-tagged contents. With `index` (an array
  * element was read): index 0 gives the array's length, another index the
  * element. Known arrays and lists give an array (a priority array 16 entries,
- * null where empty); any other property one value when it holds one element,
- * else an array of the elements; context-tagged data is kept as `{ tag, value }`.
+ * null where empty); any other property one value when it holds one
+ * application-tagged element, else an array of the elements, context-tagged
+ * data kept as `{ tag, value }` (inside it, application values as the codec
+ * gives them: enumerated as numbers, object identifiers as `{ type, instance }`).
  * @throws DecodeError for octets that are not well-formed tagged data
  * @throws NameError for an unknown object type or property name, or a bad index
  */
@@ -54,9 +56,13 @@ export function decodePropertyValue(
   return whole ? elements.map(convert) : one(elements, convert);
 }
 
-/** The only element converted, or every element in an array when there are none or several. */
+/**
+ * The only element converted when it is an application-tagged value; else
+ * every element in an array (none, several, or context-tagged data: the
+ * generic `[{ tag, value }]` form of CLIENT.md).
+ */
 function one(elements: Element[], convert: (element: Element) => PropertyValue): PropertyValue {
-  return elements.length === 1 ? convert(elements[0]) : elements.map(convert);
+  return elements.length === 1 && !('context' in elements[0]) ? convert(elements[0]) : elements.map(convert);
 }
 
 /** An element in its CLIENT.md shape, given what the property's element is (null: unknown). */

@@ -19,32 +19,7 @@ import { decodeTagHeader, encodeClosingTag, encodeOpeningTag, encodeTagHeader } 
 import { TaggedItem, decodeConstructed, decodeTaggedData } from '../../dist/protocol/tagged-data';
 import { ValueError, describeValue } from '../../dist/protocol/value-error';
 import { SCALE, decodeOrUndefined, run } from '../support/property-run';
-
-const orNull = (min: number, max: number): fc.Arbitrary<number | null> => fc.option(fc.integer({ min, max }), { nil: null, freq: 4 });
-const TWO_64 = 2n ** 64n;
-const TWO_63 = 2n ** 63n;
-const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
-
-/** Values as the decoder gives them back, for each valueType. */
-const VALUES: { [K in ValueType]: fc.Arbitrary<BacnetValue> } = {
-  null: fc.constant(null),
-  boolean: fc.boolean(),
-  unsigned: fc.oneof(fc.maxSafeNat(), fc.bigInt({ min: SAFE + 1n, max: TWO_64 - 1n }).map(String)),
-  signed: fc.oneof(
-    fc.maxSafeInteger(),
-    fc.bigInt({ min: SAFE + 1n, max: TWO_63 - 1n }).map(String),
-    fc.bigInt({ min: -TWO_63, max: -SAFE - 1n }).map(String),
-  ),
-  real: fc.float(),
-  double: fc.double(),
-  'octet-string': fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b)),
-  'character-string': fc.oneof(fc.string({ unit: 'binary', maxLength: 40 }), fc.string({ unit: 'grapheme', maxLength: 300 })),
-  'bit-string': fc.array(fc.boolean(), { maxLength: 70 }),
-  enumerated: fc.integer({ min: 0, max: 0xffffffff }),
-  date: fc.record({ year: orNull(1900, 2154), month: orNull(1, 14), day: orNull(1, 34), weekday: orNull(1, 7) }, { noNullPrototype: true }),
-  time: fc.record({ hour: orNull(0, 23), minute: orNull(0, 59), second: orNull(0, 59), hundredths: orNull(0, 99) }, { noNullPrototype: true }),
-  'object-identifier': fc.record({ type: fc.integer({ min: 0, max: 1023 }), instance: fc.integer({ min: 0, max: 0x3fffff }) }, { noNullPrototype: true }),
-};
+import { VALUES } from '../support/value-arbitraries';
 
 const valueType = fc.constantFrom(...VALUE_TYPES);
 const typedValue = valueType.chain((type) => VALUES[type].map((value) => ({ type, value })));
