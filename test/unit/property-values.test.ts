@@ -28,7 +28,7 @@ describe('property values: decoding', () => {
   it('octet-string as a Buffer, character-string in UTF-8, ISO 8859-1 and UCS-2', () => {
     assert.deepEqual(decode('62 01 02', 'analog-value', 512), Buffer.from([1, 2]));
     assert.equal(decode('75 06 00 48 65 6C 6C 6F', 'device', 'object-name'), 'Hello');
-    assert.equal(decode('75 04 05 E9 74 E9', 'analog-input', 'description'), 'été');
+    assert.equal(decode('74 05 E9 74 E9', 'analog-input', 'description'), 'été');
     assert.equal(decode('75 05 04 00 48 00 69', 'device', 'location'), 'Hi');
   });
 
@@ -87,7 +87,7 @@ describe('property values: decoding', () => {
     assert.deepEqual(decode('', 'device', 'object-list'), []);
     assert.equal(decode('21 03', 'device', 'object-list', 0), 3);
     assert.equal(decode('C4 00 00 00 00', 'device', 'object-list', 2), 'analog-input:0');
-    assert.deepEqual(decode('75 03 00 4F 6E 75 04 00 4F 66 66', 'multi-state-value', 'state-text'), ['On', 'Off']);
+    assert.deepEqual(decode('73 00 4F 6E 74 00 4F 66 66', 'multi-state-value', 'state-text'), ['On', 'Off']);
     assert.deepEqual(decode('91 55 91 4B', 'analog-input', 'property-list'), ['present-value', 'object-identifier']);
     assert.equal(decode('21 10', 'analog-value', 512, 0), 16);
   });
