@@ -74,7 +74,7 @@ export { MAX_TAG_NESTING, decodeConstructed, decodeTaggedData } from './protocol
 export type { ContextTagged, DecodedConstructed, DecodedTaggedData, TaggedItem } from './protocol/tagged-data';
 export { ValueError } from './protocol/value-error';
 // Property values (CLIENT.md "Values"): shaped by object type and property, and the clause 12 datatypes for writing.
-export { EVENT_TRANSITION_BITS, LIMIT_ENABLE, PROPERTY_DATATYPES, STATUS_FLAGS, propertyDatatype } from './protocol/property-datatypes';
+export { EVENT_TRANSITION_BITS, LIMIT_ENABLE, PROPERTY_DATATYPES, STATUS_FLAGS, enumerationOf, propertyDatatype } from './protocol/property-datatypes';
 export type { DatatypeEntry, ElementType, PropertyDatatype } from './protocol/property-datatypes';
 export { encodePropertyValue } from './protocol/property-encoding';
 export { decodePropertyValue } from './protocol/property-values';

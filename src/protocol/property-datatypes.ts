@@ -143,3 +143,12 @@ export const PROPERTY_DATATYPES: readonly DatatypeEntry[] = ENTRIES;
 export function propertyDatatype(objectType: number | string, property: number | string): PropertyDatatype | null {
   return BY_KEY.get(key(numberOf(OBJECT_TYPES, objectType), numberOf(PROPERTY_IDENTIFIERS, property))) ?? null;
 }
+
+/**
+ * The table naming enumerated values of `property` (numbers) in an object of
+ * `objectType`: the datatype's (present-value's for a priority array), else
+ * the property's standard enumeration, else null.
+ */
+export function enumerationOf(objectType: number, property: number, datatype: PropertyDatatype | null): NameTable | null {
+  return datatype !== null ? datatype.enumeration : enumerationFor(objectType, property);
+}

@@ -12,18 +12,16 @@ import {
   NameTable,
   OBJECT_TYPES,
   PROPERTY_IDENTIFIERS,
-  enumerationFor,
   nameOf,
   numberOf,
   parseArrayIndex,
   parseObjectReference,
 } from './names';
 import { VALUE_TYPES, ValueType } from './primitive-values';
-import { ElementType, PropertyDatatype, propertyDatatype } from './property-datatypes';
+import { ElementType, PropertyDatatype, enumerationOf, propertyDatatype } from './property-datatypes';
 import { ValueError, describeValue, notAccepted } from './value-error';
 
 const VALUE_TYPE_LIST = VALUE_TYPES.join(', ');
-const PRESENT_VALUE = numberOf(PROPERTY_IDENTIFIERS, 'present-value');
 const NULL_OCTETS = encodeApplicationValue('null', null);
 
 /**
@@ -50,7 +48,7 @@ export function encodePropertyValue(
   const arrayIndex = parseArrayIndex(index);
   if (value === null) return NULL_OCTETS;
   const datatype = propertyDatatype(type, id);
-  const enumeration = datatype?.enumeration ?? enumerationFor(type, datatype?.shape === 'priority-array' ? PRESENT_VALUE : id);
+  const enumeration = enumerationOf(type, id, datatype);
   const where = `${nameOf(PROPERTY_IDENTIFIERS, id)} of ${nameOf(OBJECT_TYPES, type)}`;
   if (valueType !== undefined && valueType !== null && valueType !== '') {
     if (!isValueType(valueType)) throw new ValueError(String(valueType), `valueType must be one of ${VALUE_TYPE_LIST}, got ${describeValue(valueType)}`);

@@ -9,9 +9,9 @@
  */
 import { decodeApplicationValue, decodeContextOctets } from './application-tags';
 import { DecodeError } from './decode-error';
-import { NameTable, OBJECT_TYPES, PROPERTY_IDENTIFIERS, enumerationFor, formatObjectReference, nameOf, numberOf, parseArrayIndex } from './names';
+import { NameTable, OBJECT_TYPES, PROPERTY_IDENTIFIERS, formatObjectReference, nameOf, numberOf, parseArrayIndex } from './names';
 import { BacnetValue, ValueType, ValueTypeMap } from './primitive-values';
-import { ElementType, propertyDatatype } from './property-datatypes';
+import { ElementType, enumerationOf, propertyDatatype } from './property-datatypes';
 import { decodeTagHeader } from './tag-header';
 import { ContextTagged, decodeConstructed } from './tagged-data';
 
@@ -24,7 +24,6 @@ export type PropertyValue = BacnetValue | NamedBits | ContextTagged | PropertyVa
 /** One top-level element of a property value: an application-tagged primitive, or context-tagged data kept generic. */
 type Element = { valueType: ValueType; value: BacnetValue } | { context: ContextTagged };
 
-const PRESENT_VALUE = numberOf(PROPERTY_IDENTIFIERS, 'present-value');
 
 /**
  * The value of `property` of an object of `objectType` (names or numbers) from
@@ -50,7 +49,7 @@ export function decodePropertyValue(
   const datatype = propertyDatatype(type, id);
   const elements = readElements(bytes);
   if (arrayIndex === 0) return one(elements, (element) => shape(element, 'unsigned', null));
-  const enumeration = datatype?.enumeration ?? enumerationFor(type, datatype?.shape === 'priority-array' ? PRESENT_VALUE : id);
+  const enumeration = enumerationOf(type, id, datatype);
   const convert = (element: Element): PropertyValue => shape(element, datatype?.element ?? null, enumeration);
   const whole = arrayIndex === null && datatype !== null && datatype.shape !== 'single';
   return whole ? elements.map(convert) : one(elements, convert);
