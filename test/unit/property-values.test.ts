@@ -5,6 +5,7 @@
  * malformed octets giving DecodeError and nothing else.
  */
 import { strict as assert } from 'node:assert';
+import * as index from '../../dist/index';
 import { encodeApplicationValue } from '../../dist/protocol/application-tags';
 import { NameError } from '../../dist/protocol/names';
 import { decodePropertyValue } from '../../dist/protocol/property-values';
@@ -14,6 +15,13 @@ const decode = (hex: string, objectType: string | number, property: string | num
   decodePropertyValue(h(hex), objectType, property, index);
 
 describe('property values: decoding', () => {
+  it('is the public API of the package', () => {
+    assert.equal(index.decodePropertyValue, decodePropertyValue);
+    for (const name of ['encodePropertyValue', 'propertyDatatype', 'enumerationOf', 'PROPERTY_DATATYPES', 'STATUS_FLAGS', 'EVENT_TRANSITION_BITS', 'LIMIT_ENABLE']) {
+      assert.ok(name in index, name);
+    }
+  });
+
   it('null, boolean, unsigned, signed, real, double', () => {
     assert.equal(decode('00', 'analog-output', 'present-value'), null);
     assert.equal(decode('11', 'analog-input', 'out-of-service'), true);
