@@ -262,13 +262,9 @@ export function encodeNpduFrame(
   return out;
 }
 
-/**
- * Copies `npdu` behind the 4-octet header of `frame` (a frame of the right length).
- * This runs once per broadcast: a plain loop copies a typical (short) NPDU faster than set().
- */
+/** Copies `npdu` behind the 4-octet header of `frame` (a frame of the right length). */
 export function writeNpduInto(frame: Uint8Array, npdu: Uint8Array): void {
-  if (npdu.length <= 64) for (let i = 0; i < npdu.length; i++) frame[BVLL_HEADER_LENGTH + i] = npdu[i];
-  else frame.set(npdu, BVLL_HEADER_LENGTH);
+  frame.set(npdu, BVLL_HEADER_LENGTH);
 }
 
 function header(fn: number, length: number): Buffer {
