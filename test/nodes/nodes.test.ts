@@ -11,6 +11,7 @@ import { BvlcFunction } from '../../dist/protocol/bvll';
 import type { FdSnapshot } from '../../dist/registration/types';
 import { openEndpoints } from '../../dist/transport/endpoint-registry';
 import { BbmdEmulator } from '../support/bbmd-emulator';
+import { emulatorPerTest } from '../support/emulator-per-test';
 import { FlowNode, Msg, callsOf, catchNode, collect, lastError, lastStatus, packageNodes } from '../support/red-helper';
 import { LOOPBACK, freePort, until } from '../support/wait';
 
@@ -32,27 +33,12 @@ function configNode(id: string, emulatorPort: number, extra: Record<string, unkn
 
 describe('Node-RED nodes (test helper, emulator on 127.0.0.1)', function () {
   this.timeout(15_000);
-  let emulator: BbmdEmulator;
-  let bbmdPort: number;
-
-  before(() => helper.startServer());
-  after(() => helper.stopServer());
-
-  beforeEach(async () => {
-    emulator = new BbmdEmulator();
-    bbmdPort = (await emulator.start()).port;
-  });
-
-  afterEach(async () => {
-    await helper.unload();
-    await emulator.stop();
-    assert.deepEqual(openEndpoints(), [], 'unload released every socket');
-  });
+  const site = emulatorPerTest();
 
   function flow(extraNodes: FlowNode[], config: Record<string, unknown> = {}): FlowNode[] {
     return [
       { id: 'tab', type: 'tab', label: 'test' },
-      configNode('cfg', bbmdPort, config),
+      configNode('cfg', site.port, config),
       { id: 'status', type: 'fd-status', z: 'tab', bbmd: 'cfg', emitOnDeploy: true, wires: [['out']] },
       { id: 'out', type: 'helper', z: 'tab' },
       ...extraNodes,
@@ -71,7 +57,7 @@ describe('Node-RED nodes (test helper, emulator on 127.0.0.1)', function () {
     ]);
     assert.equal(s.state, 'registered');
     assert.equal(s.registered, true);
-    assert.deepEqual(s.bbmd, { host: LOOPBACK, address: LOOPBACK, port: bbmdPort });
+    assert.deepEqual(s.bbmd, { host: LOOPBACK, address: LOOPBACK, port: site.port });
     assert.equal(s.local.address, LOOPBACK);
     assert.ok(s.local.port > 0);
     assert.equal(s.ttl, 60);
@@ -82,7 +68,7 @@ describe('Node-RED nodes (test helper, emulator on 127.0.0.1)', function () {
     assert.ok((s.nextAttempt as number) > Date.now() + 25_000);
     assert.equal(s.error, null);
     assert.equal(s.counters.registrations, 1);
-    assert.deepEqual(emulator.fdt().map((e) => e.port), [s.local.port]);
+    assert.deepEqual(site.emulator.fdt().map((e) => e.port), [s.local.port]);
     assert.deepEqual(lastStatus('status'), { fill: 'green', shape: 'dot', text: 'bacnet-bbmd.status.registered' });
     // The first message was the deploy snapshot (registering), then the change.
     assert.deepEqual(out.map((m) => m.topic), ['registering', 'registered']);
@@ -126,7 +112,7 @@ describe('Node-RED nodes (test helper, emulator on 127.0.0.1)', function () {
     }
 
     function dbtns(): string[] {
-      return emulator.log.flatMap((d) => ('frame' in d && d.frame.function === BvlcFunction.DistributeBroadcastToNetwork ? [d.raw.toString('hex')] : []));
+      return site.emulator.log.flatMap((d) => ('frame' in d && d.frame.function === BvlcFunction.DistributeBroadcastToNetwork ? [d.raw.toString('hex')] : []));
     }
 
     it('who-is mode sends exactly 81 09 00 0C 01 20 FF FF 00 FF 10 08 for any message', async () => {
@@ -214,7 +200,7 @@ describe('Node-RED nodes (test helper, emulator on 127.0.0.1)', function () {
     });
 
     it('when not registered, done(err) names the BBMD, the state and the last result', async () => {
-      emulator.setQuirks({ nakAllRegistrations: true });
+      site.emulator.setQuirks({ nakAllRegistrations: true });
       await helper.load(NODES, broadcastFlow({}));
       const out = collect('out');
       const errors = collect('errors');
@@ -223,7 +209,7 @@ describe('Node-RED nodes (test helper, emulator on 127.0.0.1)', function () {
       await until(() => errors.length === 1);
       const err = lastError('bc');
       assert.equal(err.key, 'fd-broadcast.errors.not-sent');
-      assert.match(String(err.detail), new RegExp(`not registered with BBMD 127\\.0\\.0\\.1:${bbmdPort} \\(state rejected, last result Register-Foreign-Device-NAK\\)`));
+      assert.match(String(err.detail), new RegExp(`not registered with BBMD 127\\.0\\.0\\.1:${site.port} \\(state rejected, last result Register-Foreign-Device-NAK\\)`));
       assert.deepEqual(dbtns(), []);
       assert.deepEqual(lastStatus('bc'), { fill: 'red', shape: 'dot', text: 'bacnet-bbmd.status.rejected' });
     });
@@ -235,30 +221,30 @@ describe('Node-RED nodes (test helper, emulator on 127.0.0.1)', function () {
       assert.deepEqual(dbtns(), [WHO_IS_FRAME]);
     });
 
-    it('an emulator reboot (FDT forgotten, DBTN NAKed) comes back to registered with no redeploy', async () => {
+    it('an site.emulator reboot (FDT forgotten, DBTN NAKed) comes back to registered with no redeploy', async () => {
       const { out, errors } = await registeredFlow({ mode: 'who-is' });
-      emulator.setQuirks({ nakUnknownDbtn: true });
-      emulator.reboot();
-      assert.deepEqual(emulator.fdt(), []);
+      site.emulator.setQuirks({ nakUnknownDbtn: true });
+      site.emulator.reboot();
+      assert.deepEqual(site.emulator.fdt(), []);
       helper.getNode('bc')?.receive({ payload: 1 } as never);
       await until(() => out.filter((m) => m.topic === 'registered').length === 2, 3000, 'registered again');
       assert.deepEqual(out.map((m) => m.topic), ['registering', 'registered', 'registering', 'registered']);
       assert.match(String((out[2].payload as FdSnapshot).error), /Distribute-Broadcast-To-Network-NAK/);
-      assert.equal(emulator.fdt().length, 1);
+      assert.equal(site.emulator.fdt().length, 1);
       assert.equal(errors.length, 0, 'the broadcast itself left; its loss is reported in the snapshot');
       // And broadcasts work again.
       helper.getNode('bc')?.receive({ payload: 1 } as never);
-      await until(() => emulator.counters.dbtn === 2);
+      await until(() => site.emulator.counters.dbtn === 2);
       await new Promise((r) => setTimeout(r, 50));
-      assert.equal(emulator.counters.results['0x0060'], 1, 'only the broadcast before the re-registration was refused');
+      assert.equal(site.emulator.counters.results['0x0060'], 1, 'only the broadcast before the re-registration was refused');
       assert.equal(errors.length, 0);
     });
   });
 
   it('a config node that no flow node uses sends nothing', async () => {
-    await helper.load(NODES, [{ id: 'tab', type: 'tab', label: 'test' }, configNode('cfg', bbmdPort)]);
+    await helper.load(NODES, [{ id: 'tab', type: 'tab', label: 'test' }, configNode('cfg', site.port)]);
     await new Promise((r) => setTimeout(r, 300));
-    assert.equal(emulator.counters.received, 0);
+    assert.equal(site.emulator.counters.received, 0);
     assert.deepEqual(openEndpoints(), []);
   });
 
@@ -269,12 +255,12 @@ describe('Node-RED nodes (test helper, emulator on 127.0.0.1)', function () {
       await helper.load(NODES, f);
       const out = collect('out');
       await until(() => out.some((m) => m.topic === 'registered'));
-      const deleted = emulator.waitForFunction(BvlcFunction.DeleteFdtEntry, 3000);
+      const deleted = site.emulator.waitForFunction(BvlcFunction.DeleteFdtEntry, 3000);
       await helper.unload();
       const d = await deleted;
       assert.deepEqual(d.frame.address, { address: LOOPBACK, port });
       assert.deepEqual(openEndpoints(), []);
-      assert.deepEqual(emulator.fdt(), []);
+      assert.deepEqual(site.emulator.fdt(), []);
     }
   });
 
@@ -285,7 +271,7 @@ describe('Node-RED nodes (test helper, emulator on 127.0.0.1)', function () {
       const port = await freePort();
       await helper.load(NODES, [
         { id: 'tab', type: 'tab', label: 'test' },
-        configNode('cfgA', bbmdPort, { localPort: String(port) }),
+        configNode('cfgA', site.port, { localPort: String(port) }),
         configNode('cfgB', otherPort, { localPort: String(port) }),
         { id: 'sa', type: 'fd-status', z: 'tab', bbmd: 'cfgA', wires: [['out']] },
         { id: 'sb', type: 'fd-status', z: 'tab', bbmd: 'cfgB', wires: [['out']] },
@@ -294,10 +280,10 @@ describe('Node-RED nodes (test helper, emulator on 127.0.0.1)', function () {
       const out = collect('out');
       await until(() => out.filter((m) => m.topic === 'registered').length === 2);
       assert.deepEqual(openEndpoints(), [`${LOOPBACK}:${port}`]);
-      assert.deepEqual(emulator.fdt().map((e) => e.port), [port]);
+      assert.deepEqual(site.emulator.fdt().map((e) => e.port), [port]);
       assert.deepEqual(other.fdt().map((e) => e.port), [port]);
       await helper.unload();
-      assert.equal(emulator.counters.deletes + other.counters.deletes, 2);
+      assert.equal(site.emulator.counters.deletes + other.counters.deletes, 2);
     } finally {
       await other.stop();
     }
@@ -307,8 +293,8 @@ describe('Node-RED nodes (test helper, emulator on 127.0.0.1)', function () {
     const port = await freePort();
     const both: FlowNode[] = [
       { id: 'tab', type: 'tab', label: 'test' },
-      configNode('cfgA', bbmdPort, { localPort: String(port) }),
-      configNode('cfgB', bbmdPort, { localPort: String(port) }),
+      configNode('cfgA', site.port, { localPort: String(port) }),
+      configNode('cfgB', site.port, { localPort: String(port) }),
       { id: 'sa', type: 'fd-status', z: 'tab', bbmd: 'cfgA', wires: [['out']] },
       { id: 'sb', type: 'fd-status', z: 'tab', bbmd: 'cfgB', wires: [['out']] },
       { id: 'out', type: 'helper', z: 'tab' },
@@ -316,15 +302,15 @@ describe('Node-RED nodes (test helper, emulator on 127.0.0.1)', function () {
     await helper.load(NODES, both);
     const out = collect('out');
     await until(() => out.filter((m) => m.topic === 'registered').length === 2);
-    assert.equal(emulator.counters.registrations, 1, 'one Register for both');
-    assert.equal(emulator.fdt().length, 1);
+    assert.equal(site.emulator.counters.registrations, 1, 'one Register for both');
+    assert.equal(site.emulator.fdt().length, 1);
     // Remove config B and its user only.
     await helper.setFlows(both.filter((n) => n.id !== 'cfgB' && n.id !== 'sb'), 'nodes');
     await new Promise((r) => setTimeout(r, 200));
-    assert.equal(emulator.counters.deletes, 0, 'A still uses the registration');
-    assert.equal(emulator.fdt().length, 1);
+    assert.equal(site.emulator.counters.deletes, 0, 'A still uses the registration');
+    assert.equal(site.emulator.fdt().length, 1);
     await helper.unload();
-    assert.equal(emulator.counters.deletes, 1);
+    assert.equal(site.emulator.counters.deletes, 1);
   });
 
   it('two flow nodes on one config node share one registration', async () => {
@@ -332,12 +318,12 @@ describe('Node-RED nodes (test helper, emulator on 127.0.0.1)', function () {
     const out = collect('out');
     await until(() => out.some((m) => m.topic === 'registered'));
     await until(() => lastStatus('bc')?.fill === 'green');
-    assert.equal(emulator.counters.registrations, 1);
+    assert.equal(site.emulator.counters.registrations, 1);
     assert.equal(openEndpoints().length, 1);
   });
 
   it('a NAK gives a red status and state rejected', async () => {
-    emulator.setQuirks({ nakAllRegistrations: true });
+    site.emulator.setQuirks({ nakAllRegistrations: true });
     await helper.load(NODES, flow([]));
     const out = collect('out');
     await until(() => out.some((m) => m.topic === 'rejected'));
@@ -347,12 +333,12 @@ describe('Node-RED nodes (test helper, emulator on 127.0.0.1)', function () {
     assert.deepEqual(lastStatus('status'), { fill: 'red', shape: 'dot', text: 'bacnet-bbmd.status.rejected' });
   });
 
-  it('a silent emulator gives unreachable once lastAck + TTL has passed', async () => {
+  it('a silent site.emulator gives unreachable once lastAck + TTL has passed', async () => {
     await helper.load(NODES, flow([], { ttl: '2' }));
     const out = collect('out');
     await until(() => out.some((m) => m.topic === 'registered'));
     const lastAck = (out.find((m) => m.topic === 'registered')?.payload as FdSnapshot).lastAck as number;
-    emulator.setQuirks({ silent: true });
+    site.emulator.setQuirks({ silent: true });
     await until(() => out.some((m) => m.topic === 'unreachable'), 5000, 'unreachable');
     const s = out.find((m) => m.topic === 'unreachable')?.payload as FdSnapshot;
     assert.ok(Date.now() >= lastAck + 2000 - 5, 'not before lastAck + TTL');

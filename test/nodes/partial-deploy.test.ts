@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import helper from 'node-red-node-test-helper';
 import type { FdSnapshot } from '../../dist/registration/types';
 import { openEndpoints } from '../../dist/transport/endpoint-registry';
-import { BbmdEmulator } from '../support/bbmd-emulator';
+import { emulatorPerTest } from '../support/emulator-per-test';
 import { FlowNode, packageNodes } from '../support/red-helper';
 import { LOOPBACK, until } from '../support/wait';
 
@@ -20,28 +20,13 @@ type ConfigRuntime = { bbmd: { snapshot(): FdSnapshot } };
 
 describe('partial deploys keep the registration', function () {
   this.timeout(15_000);
-  let emulator: BbmdEmulator;
-  let bbmdPort: number;
-
-  before(() => helper.startServer());
-  after(() => helper.stopServer());
-
-  beforeEach(async () => {
-    emulator = new BbmdEmulator();
-    bbmdPort = (await emulator.start()).port;
-  });
-
-  afterEach(async () => {
-    await helper.unload();
-    await emulator.stop();
-    assert.deepEqual(openEndpoints(), [], 'unload released every socket');
-  });
+  const site = emulatorPerTest();
 
   const config = (ttl = '60'): FlowNode => ({
     id: 'cfg',
     type: 'bacnet-bbmd',
     host: LOOPBACK,
-    port: String(bbmdPort),
+    port: String(site.port),
     ttl,
     localAddress: LOOPBACK,
     localPort: '0',
@@ -52,7 +37,7 @@ describe('partial deploys keep the registration', function () {
 
   /** Registered once, on an automatic port: the port, and the Register count so far. */
   async function registered(): Promise<number> {
-    await until(() => snapshot()?.state === 'registered' && emulator.fdt().length === 1, 3000, 'registered');
+    await until(() => snapshot()?.state === 'registered' && site.emulator.fdt().length === 1, 3000, 'registered');
     return snapshot()!.local.port;
   }
 
@@ -65,11 +50,11 @@ describe('partial deploys keep the registration', function () {
     ];
     await helper.load(NODES, flow('20'));
     const port = await registered();
-    const registrations = emulator.counters.registrations;
+    const registrations = site.emulator.counters.registrations;
     await helper.setFlows(flow('5'), 'nodes');
     await new Promise((r) => setTimeout(r, 200));
-    assert.equal(emulator.counters.deletes, 0, 'no Delete');
-    assert.equal(emulator.counters.registrations, registrations, 'no new Register');
+    assert.equal(site.emulator.counters.deletes, 0, 'no Delete');
+    assert.equal(site.emulator.counters.registrations, registrations, 'no new Register');
     assert.equal(snapshot()?.local.port, port, 'the same port');
     assert.equal(snapshot()?.state, 'registered');
   });
@@ -78,14 +63,14 @@ describe('partial deploys keep the registration', function () {
     const flow = (maxRate: string): FlowNode[] => [tab, config(), { id: 'bc', type: 'fd-broadcast', z: 'tab', bbmd: 'cfg', mode: 'who-is', maxRate }];
     await helper.load(NODES, flow('20'));
     const port = await registered();
-    const registrations = emulator.counters.registrations;
+    const registrations = site.emulator.counters.registrations;
     await helper.setFlows(flow('5'), 'nodes');
     // The restarted node broadcasts at once through the registration it found in place.
-    const dbtn = emulator.counters.dbtn;
+    const dbtn = site.emulator.counters.dbtn;
     helper.getNode('bc')?.receive({} as never);
-    await until(() => emulator.counters.dbtn === dbtn + 1, 2000, 'a broadcast right after the deploy');
-    assert.equal(emulator.counters.deletes, 0, 'no Delete');
-    assert.equal(emulator.counters.registrations, registrations, 'no new Register');
+    await until(() => site.emulator.counters.dbtn === dbtn + 1, 2000, 'a broadcast right after the deploy');
+    assert.equal(site.emulator.counters.deletes, 0, 'no Delete');
+    assert.equal(site.emulator.counters.registrations, registrations, 'no new Register');
     assert.equal(snapshot()?.local.port, port, 'the same port');
   });
 
@@ -93,8 +78,8 @@ describe('partial deploys keep the registration', function () {
     await helper.load(NODES, [tab, config(), { id: 'bc', type: 'fd-broadcast', z: 'tab', bbmd: 'cfg', mode: 'who-is', maxRate: '20' }]);
     const port = await registered();
     await helper.setFlows([tab, config()], 'nodes');
-    await until(() => emulator.counters.deletes === 1, 3000, 'the Delete');
-    assert.deepEqual(emulator.fdt(), [], 'the entry is gone');
+    await until(() => site.emulator.counters.deletes === 1, 3000, 'the Delete');
+    assert.deepEqual(site.emulator.fdt(), [], 'the entry is gone');
     assert.equal(snapshot()?.state, 'stopped');
     assert.ok(!openEndpoints().includes(`${LOOPBACK}:${port}`), 'the socket is closed');
   });
@@ -104,7 +89,7 @@ describe('partial deploys keep the registration', function () {
     await helper.load(NODES, flow('60'));
     await registered();
     await helper.setFlows(flow('120'), 'nodes');
-    await until(() => emulator.counters.deletes === 1, 3000, 'the old registration deleted');
+    await until(() => site.emulator.counters.deletes === 1, 3000, 'the old registration deleted');
     await until(() => snapshot()?.state === 'registered' && snapshot()?.ttl === 120, 3000, 'registered again with the new TTL');
   });
 });
