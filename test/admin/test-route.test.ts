@@ -97,6 +97,8 @@ describe('the Test route (test helper, emulator on 127.0.0.1)', function () {
         { id: 'status', type: 'fd-status', z: 'tab', bbmd: 'cfg', emitOnDeploy: false, wires: [[]] },
       ]);
       await until(() => emulator.counters.registrations === 1, 3000, 'the deployed registration');
+      // After the first ACK the manager reads the FDT once by itself: count from after that read.
+      await until(() => emulator.log.some((d) => 'frame' in d && d.frame.function === BvlcFunction.ReadFdt), 3000, 'the automatic FDT read');
       const received = emulator.counters.received;
       const res = await postTest('status', form());
       assert.equal(res.status, 400);
