@@ -3,8 +3,9 @@
  * analog-, binary- and multi-state- input, output and value objects: which
  * application tag a written value gets when the caller names none, and how a
  * read value is shaped (one value, an array, a list, a priority array, named
- * bits). Properties of constructed types (time stamps, address bindings) are
- * not here: they decode generically and need an explicit valueType to write.
+ * bits). Properties of constructed types (time stamps, address bindings,
+ * recipients) are in constructed-productions.ts, which uses the object groups
+ * below.
  */
 import { NameTable, OBJECT_TYPES, PROPERTY_IDENTIFIERS, enumerationFor, nameOf, numberOf } from './names';
 import { ValueType } from './primitive-values';
@@ -33,9 +34,12 @@ type Row = readonly [objectTypes: string, properties: string, shape: PropertyDat
 
 const ANALOG = 'analog-input analog-output analog-value';
 const BINARY = 'binary-input binary-output binary-value';
+export const BINARY_OBJECT_TYPES = BINARY;
 const MULTI_STATE = 'multi-state-input multi-state-output multi-state-value';
 const POINTS = `${ANALOG} ${BINARY} ${MULTI_STATE}`;
 const ALL = `${POINTS} device`;
+/** Every object type of the table, space-separated. */
+export const ALL_OBJECT_TYPES = ALL;
 /** Objects that have a priority array (commandable; the value objects optionally). */
 const COMMANDABLE = 'analog-output analog-value binary-output binary-value multi-state-output multi-state-value';
 const HARDWARE = 'analog-input analog-output binary-input binary-output multi-state-input multi-state-output';

@@ -3,8 +3,9 @@
  * WriteProperty's [3]): the application tag from the property's clause 12
  * datatype (property-datatypes.ts) or from the caller's valueType; the
  * shapes are the ones decodePropertyValue gives (names for enumerated
- * values, `"analog-input:0"`, named bits, arrays). Throws ValueError for a
- * value that does not fit and for a property with no known datatype.
+ * values, `"analog-input:0"`, named bits, arrays, and the writable
+ * constructed properties by field names). Throws ValueError for a value that
+ * does not fit and for a property with no known datatype.
  */
 import { encodeApplicationValue, isValueType } from './application-tags';
 import {
@@ -18,6 +19,8 @@ import {
   parseObjectReference,
 } from './names';
 import { VALUE_TYPES, ValueType } from './primitive-values';
+import { ConstructedDatatype } from './constructed-productions';
+import { constructedDatatype, describeProduction, encodeProduction } from './constructed-values';
 import { ElementType, PropertyDatatype, enumerationOf, propertyDatatype } from './property-datatypes';
 import { ValueError, describeValue, notAccepted } from './value-error';
 
@@ -57,6 +60,8 @@ export function encodePropertyValue(
     if (Array.isArray(value) && valueType !== 'bit-string') return concat(value, (item) => encodeElement(element, item, enumeration, where));
     return encodeElement(element, value, enumeration, where);
   }
+  const constructed = constructedDatatype(type, id);
+  if (constructed !== null && constructed.writable) return encodeConstructed(constructed, value, arrayIndex, where);
   if (datatype === null) {
     throw new ValueError('', `no datatype known for property ${where}; give valueType (one of ${VALUE_TYPE_LIST})`);
   }
@@ -66,6 +71,17 @@ export function encodePropertyValue(
     throw new ValueError(elementName(datatype.element), `${where} is ${describeShape(datatype)}: give an array, or an index for one element`);
   }
   return concat(value, (item) => encodeElement(datatype.element, item, enumeration, where));
+}
+
+/** A writable constructed property: one production, or an array of them for a whole list or array. */
+function encodeConstructed(datatype: ConstructedDatatype, value: unknown, arrayIndex: number | null, where: string): Buffer {
+  if (arrayIndex === 0) return encodeElement('unsigned', value, null, `the length of ${where}`);
+  if (datatype.shape === 'single' || arrayIndex !== null) return encodeProduction(datatype.production, value);
+  if (!Array.isArray(value)) {
+    const article = datatype.shape === 'array' ? 'an array' : 'a list';
+    throw new ValueError(datatype.production.name, `${where} is ${article} of ${datatype.production.name} ${describeProduction(datatype.production)}: give an array`);
+  }
+  return concat(value, (item) => encodeProduction(datatype.production, item));
 }
 
 function concat(values: readonly unknown[], encode: (value: unknown) => Buffer): Buffer {

@@ -3,11 +3,13 @@
  * contents of a property value (a ReadProperty-ACK's [3], between its opening
  * and closing tags) decoded into CLIENT.md's shapes, knowing the object type
  * and property: enumerated values by their standard names, object identifiers
- * as `"analog-input:0"`, named bits, arrays, lists and priority arrays.
+ * as `"analog-input:0"`, named bits, arrays, lists and priority arrays, and
+ * the constructed productions of constructed-productions.ts by field name.
  * Decoding throws only DecodeError for any octets (NameError for a bad
  * object type or property given by the caller).
  */
 import { decodeApplicationValue, decodeContextOctets } from './application-tags';
+import { ConstructedValue, constructedDatatype, decodeConstructedProperty } from './constructed-values';
 import { DecodeError } from './decode-error';
 import { NameTable, OBJECT_TYPES, PROPERTY_IDENTIFIERS, formatObjectReference, nameOf, numberOf, parseArrayIndex } from './names';
 import { BacnetValue, ValueType, ValueTypeMap } from './primitive-values';
@@ -19,7 +21,7 @@ import { ContextTagged, decodeConstructed } from './tagged-data';
 export type NamedBits = { [name: string]: boolean };
 
 /** A decoded property value (CLIENT.md "Values"). */
-export type PropertyValue = BacnetValue | NamedBits | ContextTagged | PropertyValue[];
+export type PropertyValue = BacnetValue | NamedBits | ContextTagged | ConstructedValue | PropertyValue[];
 
 /** One top-level element of a property value: an application-tagged primitive, or context-tagged data kept generic. */
 type Element = { valueType: ValueType; value: BacnetValue } | { context: ContextTagged };
@@ -30,7 +32,9 @@ type Element = { valueType: ValueType; value: BacnetValue } | { context: Context
  * the octets of its application-tagged contents. With `index` (an array
  * element was read): index 0 gives the array's length, another index the
  * element. Known arrays and lists give an array (a priority array 16 entries,
- * null where empty); any other property one value when it holds one
+ * null where empty); a known constructed type an object by field names (or
+ * an array of them), unless the octets do not have its shape; any other
+ * property, and such odd data, one value when it holds one
  * application-tagged element, else an array of the elements, context-tagged
  * data kept as `{ tag, value }` (inside it, application values as the codec
  * gives them: enumerated as numbers, object identifiers as `{ type, instance }`).
@@ -47,7 +51,10 @@ export function decodePropertyValue(
   const id = numberOf(PROPERTY_IDENTIFIERS, property);
   const arrayIndex = parseArrayIndex(index);
   const datatype = propertyDatatype(type, id);
-  const elements = readElements(bytes);
+  const elements = readElements(bytes); // first, so malformed octets are a DecodeError whatever the property
+  const constructed = arrayIndex === 0 ? null : constructedDatatype(type, id);
+  const known = constructed === null ? undefined : decodeConstructedProperty(bytes, constructed, arrayIndex !== null);
+  if (known !== undefined) return known;
   if (arrayIndex === 0) return one(elements, (element) => shape(element, 'unsigned', null));
   const enumeration = enumerationOf(type, id, datatype);
   const convert = (element: Element): PropertyValue => shape(element, datatype?.element ?? null, enumeration);
