@@ -115,9 +115,10 @@ export const PRODUCTIONS: ReadonlyMap<string, Production> = new Map(
 
 /**
  * A property of a constructed type: one production, a BACnetARRAY or a
- * BACnetLIST of it. `writable`: fd-write encodes it from the decoded shape;
- * the others are what a device reports (time stamps, learned bindings,
- * subscriptions), read-only in clause 12, and keep needing a valueType.
+ * BACnetLIST of it. fd-write encodes every one from its decoded shape; the
+ * device decides what it lets a client write. `writable`: clause 12 lets a
+ * client write it (the others are what a device reports: time stamps,
+ * learned bindings, subscriptions); for documentation and tests.
  */
 export interface ConstructedDatatype {
   readonly shape: 'single' | 'array' | 'list';

@@ -61,7 +61,7 @@ export function encodePropertyValue(
     return encodeElement(element, value, enumeration, where);
   }
   const constructed = constructedDatatype(type, id);
-  if (constructed !== null && constructed.writable) return encodeConstructed(constructed, value, arrayIndex, where);
+  if (constructed !== null) return encodeConstructed(constructed, value, arrayIndex, where);
   if (datatype === null) {
     throw new ValueError('', `no datatype known for property ${where}; give valueType (one of ${VALUE_TYPE_LIST})`);
   }
@@ -73,7 +73,7 @@ export function encodePropertyValue(
   return concat(value, (item) => encodeElement(datatype.element, item, enumeration, where));
 }
 
-/** A writable constructed property: one production, or an array of them for a whole list or array. */
+/** A constructed property: one production, or an array of them for a whole list or array. */
 function encodeConstructed(datatype: ConstructedDatatype, value: unknown, arrayIndex: number | null, where: string): Buffer {
   if (arrayIndex === 0) return encodeElement('unsigned', value, null, `the length of ${where}`);
   if (datatype.shape === 'single' || arrayIndex !== null) return encodeProduction(datatype.production, value);
