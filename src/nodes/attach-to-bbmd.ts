@@ -30,13 +30,15 @@ export function attachToBbmd(
   configId: unknown,
   onSnapshot: (snapshot: FdSnapshot) => void = () => undefined,
   onClose: () => void = () => undefined,
+  /** False for nodes whose status shows their own results (fd-read, fd-write) rather than the registration. */
+  mirrorStatus = true,
 ): Attachment {
   const configNode = typeof configId === 'string' && configId !== '' ? (RED.nodes.getNode(configId) as BbmdNode | null) : null;
   const runtime = configNode?.bbmd ?? null;
   const config: BbmdConfigNode | null = runtime;
   const user = {
     onSnapshot(snapshot: FdSnapshot, status: NodeStatus): void {
-      node.status(status);
+      if (mirrorStatus) node.status(status);
       onSnapshot(snapshot);
     },
   };

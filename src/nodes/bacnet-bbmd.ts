@@ -17,6 +17,7 @@ import { registerTestRoute } from './bbmd-test-route';
 import { NodeError } from './attach-to-bbmd';
 import { BbmdConfigNode, RegistrationUser, statusFor } from './registration-user';
 import { errorMessage } from '../util/errors';
+import { BacnetClient } from '../client/bacnet-client';
 
 /** After a failed bind (port taken, address not up yet), try again this often while users remain. */
 export const BIND_RETRY_MS = 10_000;
@@ -25,6 +26,8 @@ type BbmdNodeDef = NodeDef & BbmdFields;
 
 class BbmdRuntime implements BbmdConfigNode {
   readonly label: string;
+  /** Reads and writes through this registration (fd-read, fd-write). */
+  readonly client: BacnetClient;
   private readonly users = new Set<RegistrationUser>();
   private settings: BbmdSettings | null = null;
   private fault: Error | null = null;
@@ -38,7 +41,11 @@ class BbmdRuntime implements BbmdConfigNode {
   private stopWatching: (() => void) | null = null;
   private readonly onChange = (snapshot: FdSnapshot): void => this.broadcastSnapshot(snapshot);
   // The first receiving node gets the decoded NPDU, any other a copy: no two messages share an object.
-  private readonly onNpdu = (received: ReceivedNpdu): void => this.receivers.emit(received, this.onReceiverError, copyReceived);
+  // The client looks first (an I-Am fills the device table), and takes nothing away from the receivers.
+  private readonly onNpdu = (received: ReceivedNpdu): void => {
+    this.client.observe(received);
+    this.receivers.emit(received, this.onReceiverError, copyReceived);
+  };
   /** A flow node's receiver that throws is a bug: said, and the other receivers still get the NPDU. */
   private readonly onReceiverError = (err: unknown): void => {
     this.node.error(`a receiving node failed on an NPDU: ${errorMessage(err)}`);
@@ -59,6 +66,7 @@ class BbmdRuntime implements BbmdConfigNode {
     }
     const host = typeof fields.host === 'string' ? fields.host : String(fields.host ?? '');
     this.label = this.settings ? `${this.settings.bbmd.host}:${this.settings.bbmd.port}` : host;
+    this.client = new BacnetClient({ lease: () => this.lease(), label: this.label, warn: (text) => node.warn(text) });
   }
 
   addUser(user: RegistrationUser): void {
@@ -192,6 +200,7 @@ class BbmdRuntime implements BbmdConfigNode {
   async close(): Promise<void> {
     this.closed = true;
     this.users.clear();
+    this.client.close();
     await this.release();
   }
 

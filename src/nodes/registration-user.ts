@@ -5,6 +5,7 @@
 import type { NodeStatus } from 'node-red';
 import type { FdSnapshot, RegistrationState } from '../registration/types';
 import type { NpduListener, RegistrationLease } from '../registration/registration-table';
+import type { BacnetClient } from '../client/bacnet-client';
 
 /** A flow node that uses a bacnet-bbmd config node. */
 export interface RegistrationUser {
@@ -36,6 +37,8 @@ export interface BbmdConfigNode {
   addReceiver(listener: NpduListener): () => void;
   /** "host:port" of the BBMD, for messages. */
   readonly label: string;
+  /** Reads and writes points through this registration. */
+  readonly client: BacnetClient;
 }
 
 const FILL: Record<RegistrationState, NodeStatus['fill']> = {

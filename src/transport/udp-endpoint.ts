@@ -2,9 +2,13 @@
  * One shared UDP endpoint: a socket on a local (address, port), held by every
  * config node that names it, with its registrations (one per BBMD address).
  * A datagram walks down once: socket -> decode (BVLL, NPDU, APDU) -> router ->
- * a manager or the receivers.
+ * a manager or the receivers. The socket's confirmed-request client sees every
+ * NPDU first: answers to its requests, and requests sent to us (server duty).
  */
 import type * as dgram from 'node:dgram';
+import { ServerDuty } from '../client/server-duty';
+import { TransactionManager } from '../client/transaction-manager';
+import { systemClock } from '../util/clock';
 import type { FdLogger } from '../registration/types';
 import { RegistrationConfig, RegistrationLease, RegistrationTable } from '../registration/registration-table';
 import { DatagramRouter } from './datagram-router';
@@ -16,6 +20,11 @@ import { UdpSocket } from './udp-socket';
 export class UdpEndpoint extends UdpSocket {
   /** Datagrams received. */
   received = 0;
+
+  /** Confirmed requests sent from this socket (CLIENT.md: the transaction table belongs to the socket). */
+  readonly transactions = new TransactionManager({ clock: systemClock, socket: this });
+  /** Answers confirmed requests sent to this socket. */
+  readonly serverDuty = new ServerDuty(this);
 
   private refs = 0;
   private readonly registrations: RegistrationTable;
@@ -58,6 +67,7 @@ export class UdpEndpoint extends UdpSocket {
   async close(): Promise<void> {
     this.refs = Math.max(0, this.refs - 1);
     if (this.refs > 0) return;
+    this.transactions.close();
     await this.unbind();
   }
 
@@ -72,6 +82,11 @@ export class UdpEndpoint extends UdpSocket {
   protected onDatagram(data: Buffer, rinfo: dgram.RemoteInfo): void {
     this.received++;
     const from = { address: rinfo.address, port: rinfo.port };
-    this.router.route(decodeDatagram(data, from), from);
+    const datagram = decodeDatagram(data, from);
+    // Before the router: receivers may get this very object, and the client copies what it keeps.
+    if (datagram.kind === 'npdu' && datagram.received !== null && datagram.received.apdu !== null) {
+      if (!this.transactions.handle(datagram.received)) this.serverDuty.handle(datagram.received);
+    }
+    this.router.route(datagram, from);
   }
 }

@@ -1,0 +1,58 @@
+/**
+ * What fd-read and fd-write show and attach to messages (CLIENT.md): the
+ * status dot, msg.bacnet for a request that failed before an answer, and
+ * msg.topic.
+ */
+import type { NodeStatus } from 'node-red';
+import type { BacnetInfo, ReadRequest } from '../client/point-client';
+import { ClientError } from '../client/client-error';
+import { PROPERTY_IDENTIFIERS, formatObjectReference, nameOf } from '../protocol/names';
+
+const STATUS_TEXT_MAX = 20;
+
+/** Green dot with the value, at most 20 characters. */
+export function valueStatus(value: unknown): NodeStatus {
+  return { fill: 'green', shape: 'dot', text: shorten(statusText(value)) };
+}
+
+/** Red ring with the error's class/code, "no answer", ... */
+export function errorStatus(err: unknown): NodeStatus {
+  const text = err instanceof ClientError ? err.short : 'error';
+  return { fill: 'red', shape: 'ring', text: shorten(text) };
+}
+
+/** msg.bacnet for a request that got no value: what was asked, as far as it is known. */
+export function requestInfo(request: ReadRequest): BacnetInfo {
+  const device = request.device;
+  const info: BacnetInfo['device'] =
+    device.kind === 'instance' ? { instance: device.instance, address: '', port: 0 } : { instance: null, address: device.host, port: device.port };
+  if (device.kind === 'address' && device.network !== null) {
+    info.network = device.network;
+    info.mac = device.mac ?? '';
+  }
+  return { device: info, object: formatObjectReference(request.object), property: nameOf(PROPERTY_IDENTIFIERS, request.property), index: request.index };
+}
+
+/** `<instance or address>/<object>/<property>`, the property with its index in brackets. */
+export function topicOf(bacnet: BacnetInfo): string {
+  const device = bacnet.device.instance ?? `${bacnet.device.address}:${bacnet.device.port}`;
+  const property = bacnet.index === null ? String(bacnet.property) : `${bacnet.property}[${bacnet.index}]`;
+  return `${device}/${bacnet.object}/${property}`;
+}
+
+function statusText(value: unknown): string {
+  if (value === null) return 'null';
+  if (Buffer.isBuffer(value)) return value.toString('hex');
+  if (typeof value === 'object') {
+    try {
+      return JSON.stringify(value);
+    } catch {
+      return String(value);
+    }
+  }
+  return String(value);
+}
+
+function shorten(text: string): string {
+  return text.length <= STATUS_TEXT_MAX ? text : `${text.slice(0, STATUS_TEXT_MAX - 1)}…`;
+}
