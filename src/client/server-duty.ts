@@ -11,7 +11,7 @@ import { ConfirmedApdu, SERVICE, decodeConfirmedApdu, encodeConfirmedApdu } from
 import { DecodeError } from '../protocol/decode-error';
 import { ABORT_REASONS, REJECT_REASONS, numberOf } from '../protocol/names';
 import { NpduOptions, encodeNpdu } from '../protocol/npdu';
-import type { ReceivedNpdu } from '../protocol/received-npdu';
+import { ReceivedNpdu, isBroadcast } from '../protocol/received-npdu';
 import { ListenerList } from '../util/listener-list';
 import type { TransactionSocket } from './transaction-manager';
 
@@ -41,7 +41,8 @@ export class ServerDuty {
   /** Answers `received` when it is a confirmed request sent to us; true when it was one. */
   handle(received: ReceivedNpdu): boolean {
     if (received.apdu?.type !== 'Confirmed-Request') return false;
-    if (received.via !== null || received.header.dnet !== null) return true;
+    // A broadcast (Forwarded-NPDU, Original-Broadcast-NPDU) or one for another network is not ours to answer.
+    if (isBroadcast(received) || received.via !== null || received.header.dnet !== null) return true;
     let request: ConfirmedApdu;
     try {
       request = decodeConfirmedApdu(received.npdu, received.header.apduOffset);

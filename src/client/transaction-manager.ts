@@ -157,7 +157,13 @@ export class TransactionManager {
     if (!byId) this.outstanding.set(key, (byId = new Map()));
     tx.invokeId = this.invokeIds.next(key, byId);
     byId.set(tx.invokeId, tx);
-    tx.frame = this.requestFrame(tx);
+    try {
+      tx.frame = this.requestFrame(tx);
+    } catch (err) {
+      // Data too long for a datagram, a bad DADR...: fail this request, not request() or a timer callback.
+      this.finish(tx, new TransactionError({ kind: 'send', cause: errorMessage(err) }));
+      return;
+    }
     this.sendTry(tx);
   }
 
