@@ -21,7 +21,7 @@ import { EventEmitter } from 'node:events';
 import { BipAddress, formatBipAddress, sameBipAddress } from '../../dist/protocol/address';
 import { BdtEntry, BvlcFunction, BvlcFunctionCode, BvllFrame, BvllFrameOf, decodeBvll, encodeBvll, FdtEntry, ResultCode } from '../../dist/protocol/bvll';
 import { DecodeError } from '../../dist/protocol/decode-error';
-import { BbmdLink, FakeDevice, LOOPBACK, ReplyMode } from './fake-device';
+import { BbmdLink, FakeDevice, FakeDeviceOptions, LOOPBACK, ReplyMode } from './fake-device';
 
 export type { ReplyMode } from './fake-device';
 
@@ -646,8 +646,16 @@ export interface DemoSiteOptions {
   devices?: number;
   /** First device instance, default 1201. */
   firstInstance?: number;
-  /** Index of the device that sits behind a BACnet router (network 5, MAC 0a); default 0; null = none. */
+  /** Index of the device that sits behind a BACnet router (network 5, MAC 0a, max APDU 480); default 0; null = none. */
   routed?: number | null;
+  /** Index of the device with a long object-list (DEMO_EXTRA_OBJECTS more objects) that it answers in segments; default 2; null = none. */
+  large?: number | null;
+  /** Index of a device with a long object-list that cannot segment (answers it with an Abort); default null = none. */
+  nonSegmenting?: number | null;
+  /** Index of a device that answers nothing, not even Who-Is; default null = none. */
+  silent?: number | null;
+  /** More options for device i, applied last (deviceInstance is always firstInstance + i). */
+  deviceOptions?: (index: number) => Partial<FakeDeviceOptions>;
   /** The emulator's options (port, quirks, clock, ...). */
   emulator?: BbmdEmulatorOptions;
 }
@@ -661,28 +669,36 @@ export interface DemoSite {
   stop(): Promise<void>;
 }
 
-/** The network and MAC of the routed demo device. */
+/** The network, MAC and max APDU of the routed demo device. */
 export const DEMO_ROUTED_NETWORK = 5;
 export const DEMO_ROUTED_MAC = '0a';
+export const DEMO_ROUTED_MAX_APDU = 480;
+/** Objects added to the large and the non-segmenting demo devices: an object-list of about 2 kB. */
+export const DEMO_EXTRA_OBJECTS = 400;
 
 /**
  * One BBMD emulator and `devices` fake devices on its subnet, all on
  * 127.0.0.1. Device i has instance firstInstance + i; device `routed`
  * appears behind a router on network 5, MAC 0a (and so answers only a
- * global Who-Is or one for network 5). Stops what it started if any part fails.
+ * global Who-Is or one for network 5) and accepts APDUs of 480 octets;
+ * device `large` has an object-list too long for one APDU and answers it in
+ * segments (segmented-transmit, window 4). Options add a device that cannot
+ * segment and a silent one. Stops what it started if any part fails.
  */
 export async function startDemoSite(options: DemoSiteOptions = {}): Promise<DemoSite> {
   const count = options.devices ?? 3;
   const first = options.firstInstance ?? 1201;
   const routed = options.routed === undefined ? 0 : options.routed;
+  const large = options.large === undefined ? 2 : options.large;
   const emulator = new BbmdEmulator(options.emulator);
   const devices: FakeDevice[] = [];
   for (let i = 0; i < count; i++) {
-    devices.push(
-      new FakeDevice(
-        i === routed ? { deviceInstance: first + i, network: DEMO_ROUTED_NETWORK, mac: DEMO_ROUTED_MAC } : { deviceInstance: first + i },
-      ),
-    );
+    const device: FakeDeviceOptions = { deviceInstance: first + i };
+    if (i === routed) Object.assign(device, { network: DEMO_ROUTED_NETWORK, mac: DEMO_ROUTED_MAC, maxApdu: DEMO_ROUTED_MAX_APDU });
+    if (i === large) Object.assign(device, { extraObjects: DEMO_EXTRA_OBJECTS, segmentation: 1 });
+    if (i === options.nonSegmenting) Object.assign(device, { extraObjects: DEMO_EXTRA_OBJECTS, segmentation: 3 });
+    if (i === options.silent) device.silent = true;
+    devices.push(new FakeDevice({ ...device, ...options.deviceOptions?.(i), deviceInstance: first + i }));
   }
   let stopping: Promise<void> | null = null;
   const stop = (): Promise<void> => {

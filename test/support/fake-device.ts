@@ -1,6 +1,8 @@
 /**
- * A fake BACnet/IP device on 127.0.0.1: answers Who-Is with I-Am, nothing else
- * (yet). Used by the integration tests and by the `npm start` demo, usually as
+ * A fake BACnet/IP device on 127.0.0.1: answers Who-Is with I-Am, and
+ * ReadProperty and WriteProperty from an object database (fake-objects.ts;
+ * the confirmed services, segmented answers included, are in
+ * fake-device-server.ts). Used by the integration tests and by the `npm start` demo, usually as
  * a "local device" of a BbmdEmulator (see bbmd-emulator.ts), which then tells
  * it how replies reach a foreign device:
  *
@@ -23,100 +25,18 @@ import { EventEmitter } from 'node:events';
 import type { BipAddress } from '../../dist/protocol/address';
 import { decodeWhoIs, encodeIAmApdu, MAX_DEVICE_INSTANCE } from '../../dist/protocol/apdu';
 import { BvlcFunction, decodeBvll, encodeNpduFrame } from '../../dist/protocol/bvll';
+import { decodeConfirmedApdu } from '../../dist/protocol/confirmed-apdu';
 import { DecodeError } from '../../dist/protocol/decode-error';
 import { decodeNpdu, encodeNpdu, GLOBAL_NETWORK, NpduHeader, NpduOptions } from '../../dist/protocol/npdu';
+import { FakeDeviceServer, ServerSettings } from './fake-device-server';
+import { FakeObjectDatabase } from './fake-objects';
+import { BbmdLink, FakeDeviceCounters, FakeDeviceOptions, IAmSent, LOOPBACK, ReplyMode, WhoIsSeen } from './fake-device-types';
 
-/** How a device's reply reaches a foreign device (see the file comment). */
-export type ReplyMode = 'unicast' | 'forwarded';
+export { LOOPBACK } from './fake-device-types';
+export type { BbmdLink, FakeDeviceCounters, FakeDeviceOptions, IAmSent, ReplyMode, WhoIsSeen } from './fake-device-types';
 
-/** The only host the fake devices and the emulator ever send to. */
-export const LOOPBACK = '127.0.0.1';
-
-/**
- * What a device needs from the BBMD whose subnet it sits on. BbmdEmulator
- * implements it; addLocalDevice() attaches it.
- */
-export interface BbmdLink {
-  /** The BBMD's bound address, or null before it started. */
-  readonly boundAddress: BipAddress | null;
-  /** How replies reach foreign devices right now. */
-  currentReplyMode(): ReplyMode;
-  /**
-   * Where a datagram for `to` really goes: a NAT-view address (one the BBMD
-   * records instead of the real source) maps back to the real source.
-   */
-  route(to: BipAddress): BipAddress;
-}
-
-export interface FakeDeviceOptions {
-  deviceInstance: number;
-  /** Default 260. */
-  vendorId?: number;
-  /** Max APDU length accepted, default 1476. */
-  maxApdu?: number;
-  /** Segmentation supported: 0 both, 1 transmit, 2 receive, 3 none (default). */
-  segmentation?: number;
-  /** BACnet network behind a router; needs `mac`. */
-  network?: number;
-  /** MAC on `network`, hex ("0a"). */
-  mac?: string;
-  /** UDP port on 127.0.0.1, default 0 (automatic). */
-  port?: number;
-  /** Wait this long before answering a Who-Is, default 0. */
-  answerDelayMs?: number;
-  /** Fixed reply mode; default null = the attached BBMD's mode, or 'unicast' without one. */
-  replyMode?: ReplyMode | null;
-  /** The Device object's Object_Name, read with ReadProperty; default "Fake device <instance>". */
-  objectName?: string;
-}
-
-/** A Who-Is the device received. */
-export interface WhoIsSeen {
-  /** UDP source of the datagram. */
-  from: BipAddress;
-  /** Who asked: the Forwarded-NPDU's origin, else the UDP source. */
-  originator: BipAddress;
-  /** The BVLC function it came in. */
-  bvlcFunction: number;
-  npdu: NpduHeader;
-  range: { low: number; high: number } | null;
-  /** Whether this device answers it (in range, and the Who-Is reaches its network). */
-  answered: boolean;
-}
-
-/** An I-Am the device sent. */
-export interface IAmSent {
-  to: BipAddress;
-  mode: ReplyMode;
-  raw: Buffer;
-}
-
-export interface FakeDeviceCounters {
-  /** Datagrams received. */
-  received: number;
-  /** Who-Is received (answered or not). */
-  whoIs: number;
-  /** I-Am sent. */
-  iAm: number;
-  /** Datagrams or APDUs that did not decode. */
-  malformed: number;
-  /** Sends refused because the destination was not 127.0.0.1. */
-  refused: number;
-  /** Sends that failed in dgram. */
-  sendErrors: number;
-  /** Exceptions other than DecodeError while handling a datagram (bugs); see `lastError`. */
-  internalErrors: number;
-}
-
-const PDU_TYPE_CONFIRMED = 0x0;
 const PDU_TYPE_UNCONFIRMED = 0x1;
 const SERVICE_WHO_IS = 0x08;
-const SERVICE_READ_PROPERTY = 0x0c;
-const OBJECT_TYPE_DEVICE = 8;
-const PROPERTY_OBJECT_NAME = 77;
-/** Error classes and codes (clause 21): object/unknown-object, property/unknown-property. */
-const ERROR_UNKNOWN_OBJECT = [1, 31] as const;
-const ERROR_UNKNOWN_PROPERTY = [2, 32] as const;
 
 /** Context of one received APDU, handed to a service handler. */
 interface ApduContext {
@@ -147,10 +67,19 @@ export class FakeDevice extends EventEmitter {
   readonly network: number | null;
   readonly mac: string | null;
   readonly objectName: string;
-  /** ReadProperty requests answered (with the value or an Error). */
-  readPropertyCount = 0;
-  /** Delay before each I-Am; may be changed while running. */
+  /** Delay before each I-Am and each confirmed answer; may be changed while running. */
   answerDelayMs: number;
+  /** See FakeDeviceOptions; may be changed while running. */
+  silent: boolean;
+  answerConfirmed: boolean;
+  windowSize: number;
+  segmentTimeoutMs: number;
+  segmentRetries: number;
+  dropSegments: number[];
+  /** The object database (read, write, add, set objects for a test). */
+  readonly objects: FakeObjectDatabase;
+  /** The confirmed-service server: its counters, `requests` and `segmentAcks` logs. */
+  readonly server: FakeDeviceServer;
   /** Fixed reply mode, or null to follow the attached BBMD; may be changed while running. */
   replyMode: ReplyMode | null;
   readonly counters: FakeDeviceCounters = { received: 0, whoIs: 0, iAm: 0, malformed: 0, refused: 0, sendErrors: 0, internalErrors: 0 };
@@ -164,9 +93,8 @@ export class FakeDevice extends EventEmitter {
   private stopping: Promise<void> | null = null;
   private readonly timers = new Set<NodeJS.Timeout>();
   private link: BbmdLink | null = null;
-  /** Unconfirmed services by service choice. ReadProperty (confirmed, 0x0C) goes into `confirmed` later. */
+  /** Unconfirmed services by service choice; the confirmed ones go to `server`. */
   private readonly unconfirmed = new Map<number, ServiceHandler>([[SERVICE_WHO_IS, (ctx) => this.onWhoIs(ctx)]]);
-  private readonly confirmed = new Map<number, ServiceHandler>([[SERVICE_READ_PROPERTY, (ctx) => this.onReadProperty(ctx)]]);
 
   constructor(options: FakeDeviceOptions) {
     super();
@@ -187,6 +115,22 @@ export class FakeDevice extends EventEmitter {
     this.answerDelayMs = options.answerDelayMs ?? 0;
     this.replyMode = options.replyMode ?? null;
     this.objectName = options.objectName ?? `Fake device ${deviceInstance}`;
+    this.silent = options.silent ?? false;
+    this.answerConfirmed = options.answerConfirmed ?? true;
+    this.windowSize = options.windowSize ?? 4;
+    if (!Number.isInteger(this.windowSize) || this.windowSize < 1 || this.windowSize > 127) throw new RangeError(`windowSize must be 1..127, got ${this.windowSize}`);
+    this.segmentTimeoutMs = options.segmentTimeoutMs ?? 1000;
+    this.segmentRetries = options.segmentRetries ?? 3;
+    this.dropSegments = [...(options.dropSegments ?? [])];
+    this.objects = new FakeObjectDatabase({
+      deviceInstance,
+      objectName: this.objectName,
+      vendorId: this.vendorId,
+      maxApdu: this.maxApdu,
+      segmentation: this.segmentation,
+      extraObjects: options.extraObjects,
+    });
+    this.server = new FakeDeviceServer(this.objects, () => this.serverSettings(), this.timers);
     // Fail now, not on the first Who-Is, if the I-Am cannot be built.
     this.iAmNpdu('forwarded');
   }
@@ -198,6 +142,11 @@ export class FakeDevice extends EventEmitter {
 
   get running(): boolean {
     return this.bound !== null;
+  }
+
+  /** ReadProperty requests received for this device. */
+  get readPropertyCount(): number {
+    return this.server.counters.readProperty;
   }
 
   /** Who-Is seen so far (answered or not). */
@@ -248,6 +197,7 @@ export class FakeDevice extends EventEmitter {
   stop(): Promise<void> {
     if (!this.stopping) {
       this.stopping = (async () => {
+        this.server.stop();
         for (const timer of this.timers) clearTimeout(timer);
         this.timers.clear();
         if (this.starting) await this.starting.catch(() => undefined);
@@ -324,23 +274,22 @@ export class FakeDevice extends EventEmitter {
     }
   }
 
-  /** APDU dispatch: PDU type, then service choice. */
+  /** APDU dispatch: unconfirmed by service choice; every confirmed-service PDU to `server`. */
   private dispatchApdu(ctx: ApduContext): void {
     if (ctx.apdu.length < 2) {
       this.counters.malformed++;
       return;
     }
-    const pduType = ctx.apdu[0] >> 4;
-    if (pduType === PDU_TYPE_UNCONFIRMED) {
+    if (this.silent) return;
+    if (ctx.apdu[0] >> 4 === PDU_TYPE_UNCONFIRMED) {
       this.unconfirmed.get(ctx.apdu[1])?.(ctx);
-    } else if (pduType === PDU_TYPE_CONFIRMED) {
-      // Confirmed request: `0X MM II SS ...` (segmentation bits, max segs/APDU, invoke ID, service).
-      if (ctx.apdu.length < 4) {
-        this.counters.malformed++;
-        return;
-      }
-      this.confirmed.get(ctx.apdu[3])?.(ctx);
+      return;
     }
+    // A request must be addressed to this device's network (or to none, for a local one).
+    if (!this.answerConfirmed || !this.addressedToMe(ctx.npdu)) return;
+    const apdu = decodeConfirmedApdu(ctx.apdu); // DecodeError: counted as malformed by onMessage
+    const peer = `${ctx.from.address}:${ctx.from.port}/${ctx.npdu.snet ?? ''}/${ctx.npdu.sadr ?? ''}`;
+    this.server.handle(apdu, peer, ctx.from, (answer, expectingReply) => this.sendAnswer(ctx, answer, expectingReply));
   }
 
   private onWhoIs(ctx: ApduContext): void {
@@ -405,43 +354,14 @@ export class FakeDevice extends EventEmitter {
   }
 
   /**
-   * ReadProperty (clause 15.5): `0X MM II 0C`, context 0 object identifier (4 octets),
-   * context 1 property identifier, [context 2 array index]. Object_Name of this
-   * Device comes back as a Complex-ACK; anything else as an Error.
+   * A confirmed-service answer to the request in `ctx`: from SNET/SADR when
+   * routed, to the request's SNET/SADR as DNET/DADR when it had them, to the
+   * request's UDP source.
    */
-  private onReadProperty(ctx: ApduContext): void {
-    // A request must be addressed to this device's network (or to none, for a local one).
-    if (!this.addressedToMe(ctx.npdu)) return;
-    const apdu = ctx.apdu;
-    const invokeId = apdu[2];
-    if (apdu.length < 11 || apdu[4] !== 0x0c || (apdu[9] !== 0x19 && apdu[9] !== 0x1a)) {
-      this.counters.malformed++;
-      return;
-    }
-    const objectId = apdu.readUInt32BE(5);
-    const property = apdu[9] === 0x19 ? apdu[10] : apdu.length >= 12 ? apdu.readUInt16BE(10) : -1;
-    const isMe = objectId >>> 22 === OBJECT_TYPE_DEVICE && (objectId & 0x3fffff) === this.deviceInstance;
-    let answer: Buffer;
-    if (!isMe) {
-      answer = Buffer.from([0x50, invokeId, SERVICE_READ_PROPERTY, 0x91, ERROR_UNKNOWN_OBJECT[0], 0x91, ERROR_UNKNOWN_OBJECT[1]]);
-    } else if (property !== PROPERTY_OBJECT_NAME) {
-      answer = Buffer.from([0x50, invokeId, SERVICE_READ_PROPERTY, 0x91, ERROR_UNKNOWN_PROPERTY[0], 0x91, ERROR_UNKNOWN_PROPERTY[1]]);
-    } else {
-      // Character string, application tag 7, extended length: length octet, then character set 0 (UTF-8).
-      const name = Buffer.from(this.objectName, 'utf8');
-      const value = Buffer.concat([Buffer.from([0x75, name.length + 1, 0x00]), name]);
-      answer = Buffer.concat([
-        Buffer.from([0x30, invokeId, SERVICE_READ_PROPERTY]),
-        apdu.subarray(4, 11),
-        Buffer.from([0x3e]),
-        value,
-        Buffer.from([0x3f]),
-      ]);
-    }
-    this.readPropertyCount++;
+  private sendAnswer(ctx: ApduContext, apdu: Buffer, expectingReply: boolean): void {
     const source: NpduOptions = this.network !== null && this.mac !== null ? { snet: this.network, sadr: this.mac } : {};
     const reply: NpduOptions = ctx.npdu.snet !== null && ctx.npdu.sadr !== null ? { dnet: ctx.npdu.snet, dadr: ctx.npdu.sadr } : {};
-    const raw = encodeNpduFrame(BvlcFunction.OriginalUnicastNpdu, encodeNpdu({ ...reply, ...source }, answer));
+    const raw = encodeNpduFrame(BvlcFunction.OriginalUnicastNpdu, encodeNpdu({ ...reply, ...source, ...(expectingReply ? { expectingReply } : {}) }, apdu));
     const to = this.link ? this.link.route(ctx.from) : ctx.from;
     if (!this.socket || to.address !== LOOPBACK) {
       this.counters.refused++;
@@ -450,6 +370,18 @@ export class FakeDevice extends EventEmitter {
     this.socket.send(raw, to.port, to.address, (err) => {
       if (err) this.counters.sendErrors++;
     });
+  }
+
+  private serverSettings(): ServerSettings {
+    return {
+      segmentation: this.segmentation,
+      maxApdu: this.maxApdu,
+      windowSize: this.windowSize,
+      segmentTimeoutMs: this.segmentTimeoutMs,
+      segmentRetries: this.segmentRetries,
+      dropSegments: this.dropSegments,
+      answerDelayMs: this.answerDelayMs,
+    };
   }
 
   /** The BBMD to broadcast to: the attached one, else the sender of a Forwarded-NPDU. */
