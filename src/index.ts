@@ -79,3 +79,44 @@ export type { DatatypeEntry, ElementType, PropertyDatatype } from './protocol/pr
 export { encodePropertyValue } from './protocol/property-encoding';
 export { decodePropertyValue } from './protocol/property-values';
 export type { NamedBits, PropertyValue } from './protocol/property-values';
+// Constructed property values by their clause 21 field names (BACnetDateTime, BACnetTimeStamp, address bindings, ...).
+export { constructedDatatype, decodeProduction, describeProduction, encodeProduction, productionNamed } from './protocol/constructed-values';
+export type { ConstructedValue } from './protocol/constructed-values';
+export { CONSTRUCTED_ROWS, PRODUCTIONS } from './protocol/constructed-productions';
+export type { ConstructedDatatype, FieldSpec, Leaf, Production } from './protocol/constructed-productions';
+// Confirmed services (clause 20.1, 15.5, 15.9): the APDUs and the ReadProperty/WriteProperty service data.
+export {
+  MAX_APDU_ACCEPTED,
+  SERVICE,
+  decodeConfirmedApdu,
+  encodeConfirmedApdu,
+  maxApduCode,
+  maxApduFromCode,
+  maxSegmentsCode,
+  maxSegmentsFromCode,
+} from './protocol/confirmed-apdu';
+export type { ConfirmedApdu } from './protocol/confirmed-apdu';
+export { decodeReadPropertyAck, decodeReadPropertyRequest, encodeReadPropertyAck, encodeReadPropertyRequest } from './protocol/services/read-property';
+export type { PropertyAddress } from './protocol/services/read-property';
+export { decodeWritePropertyRequest, encodeWritePropertyRequest } from './protocol/services/write-property';
+export type { WritePropertyRequest } from './protocol/services/write-property';
+// The client (CLIENT.md): confirmed requests per socket, the device table and lookup, reads and writes.
+export { TransactionManager } from './client/transaction-manager';
+export type { ConfirmedRequest, TransactionCounters, TransactionManagerOptions, TransactionSocket } from './client/transaction-manager';
+export { TransactionError, describeFailure } from './client/transaction-error';
+export type { TransactionFailure } from './client/transaction-error';
+export { ServerDuty } from './client/server-duty';
+export type { ConfirmedNotification } from './client/server-duty';
+export { DeviceReferenceError, formatDeviceReference, parseDeviceReference } from './client/device-reference';
+export type { DeviceReference } from './client/device-reference';
+export { DEFAULT_MAX_DEVICES, DeviceTable, describeDeviceAddress } from './client/device-table';
+export type { DeviceEntry, DeviceTableOptions } from './client/device-table';
+export { ABSENT_MS, DeviceLocator, DeviceNotFoundError } from './client/device-locator';
+export type { DeviceLocatorOptions } from './client/device-locator';
+export { ClientError, requestFailed } from './client/client-error';
+export type { RequestWords } from './client/client-error';
+export type { Destination } from './client/destination';
+export { BacnetClient } from './client/bacnet-client';
+export type { ClientHost } from './client/bacnet-client';
+export { PointClient } from './client/point-client';
+export type { BacnetInfo, ReadRequest, ReadResult, WriteRequest } from './client/point-client';

@@ -55,7 +55,7 @@ export function requestFailed(words: RequestWords, failure: TransactionFailure):
       return new ClientError(`${where} did not answer ${service} of ${what} after ${tries}`, 'no answer', failure);
     }
     case 'busy':
-      return new ClientError(`${device} busy (${failure.waiting} requests waiting)`, 'busy', failure);
+      return new ClientError(`${device} busy (${failure.waiting} ${failure.waiting === 1 ? 'request' : 'requests'} waiting)`, 'busy', failure);
     case 'send':
       return new ClientError(`${service} of ${what} not sent to ${device}: ${failure.cause}`, 'not sent', failure);
     case 'closed':

@@ -8,7 +8,7 @@ import type { ReadRequest, ReadResult } from '../client/point-client';
 import { errorMessage } from '../util/errors';
 import { attachToBbmd, nodeError } from './attach-to-bbmd';
 import { PointDefaults, PointFields, PointInputError, READ_KEYS, isPlainObject, parsePointFields, pointRequest } from './point-request';
-import { errorStatus, requestInfo, topicOf, valueStatus } from './point-status';
+import { errorStatus, requestInfo, topicOf, valueStatus, waitsForRegistration } from './point-status';
 import { registerNamesRoute } from './names-route';
 import type { BbmdConfigNode } from './registration-user';
 
@@ -59,6 +59,7 @@ export default function register(RED: NodeAPI): void {
         if (!(err instanceof PointInputError)) throw err;
         return done(nodeError(RED, 'fd-read.errors.bad-input', err.message));
       }
+      if (waitsForRegistration(config, request)) node.status({ fill: 'yellow', shape: 'ring', text: RED._('fd-read.status.waiting') });
       config.client.points.read(request).then(
         (result) => {
           node.status(valueStatus(result.value));

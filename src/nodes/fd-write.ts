@@ -12,7 +12,7 @@ import { describeValue } from '../util/describe-value';
 import { errorMessage } from '../util/errors';
 import { attachToBbmd, nodeError } from './attach-to-bbmd';
 import { PointDefaults, PointFields, PointInputError, isPlainObject, parsePointFields, pointRequest } from './point-request';
-import { errorStatus, requestInfo, topicOf } from './point-status';
+import { errorStatus, requestInfo, topicOf, waitsForRegistration } from './point-status';
 import { registerNamesRoute } from './names-route';
 
 type WriteDef = NodeDef & PointFields & { bbmd?: string; priority?: unknown; valueType?: unknown };
@@ -53,6 +53,7 @@ export default function register(RED: NodeAPI): void {
         return done(nodeError(RED, 'fd-write.errors.bad-input', err.message));
       }
       const out = msg as typeof msg & { bacnet?: unknown };
+      if (waitsForRegistration(config, request)) node.status({ fill: 'yellow', shape: 'ring', text: RED._('fd-write.status.waiting') });
       config.client.points.write(request).then(
         (bacnet) => {
           node.status({ fill: 'green', shape: 'dot', text: RED._('fd-write.status.written') });

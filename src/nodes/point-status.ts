@@ -7,6 +7,7 @@ import type { NodeStatus } from 'node-red';
 import type { BacnetInfo, ReadRequest } from '../client/point-client';
 import { ClientError } from '../client/client-error';
 import { PROPERTY_IDENTIFIERS, formatObjectReference, nameOf } from '../protocol/names';
+import type { BbmdConfigNode } from './registration-user';
 
 const STATUS_TEXT_MAX = 20;
 
@@ -19,6 +20,12 @@ export function valueStatus(value: unknown): NodeStatus {
 export function errorStatus(err: unknown): NodeStatus {
   const text = err instanceof ClientError ? err.short : 'error';
   return { fill: 'red', shape: 'ring', text: shorten(text) };
+}
+
+/** True when the request must find its device with a Who-Is that waits for the registration (yellow ring meanwhile). */
+export function waitsForRegistration(config: BbmdConfigNode, request: ReadRequest): boolean {
+  const device = request.device;
+  return device.kind === 'instance' && config.client.table.get(device.instance) === undefined && !config.snapshot().registered;
 }
 
 /** msg.bacnet for a request that got no value: what was asked, as far as it is known. */
