@@ -145,7 +145,7 @@ export interface DecodedField {
   showname: string;
 }
 
-/** One captured frame: every field and protocol Wireshark put in the tree, by name, in tree order. */
+/** One captured frame: every field and protocol Wireshark put in the tree, by name (text items: ""), in tree order. */
 export type CapturedFrame = Map<string, DecodedField[]>;
 
 const ENTITIES: Record<string, string> = { quot: '"', amp: '&', lt: '<', gt: '>', apos: "'" };
@@ -179,8 +179,8 @@ export function readCapture(file: string, bvlcPorts: number[]): Promise<Captured
         for (const tag of packet.matchAll(/<(?:field|proto)\s([^>]*?)\/?>/g)) {
           const attributes = new Map<string, string>();
           for (const a of tag[1].matchAll(/([\w-]+)="([^"]*)"/g)) attributes.set(a[1], unescapeXml(a[2]));
-          const name = attributes.get('name');
-          if (!name) continue;
+          // Text items (Wireshark's "Priority: (Unsigned) 8" and the like) have no name: kept under "".
+          const name = attributes.get('name') ?? '';
           const list = frame.get(name) ?? [];
           list.push({ show: attributes.get('show') ?? '', showname: attributes.get('showname') ?? '' });
           frame.set(name, list);
