@@ -31,6 +31,18 @@ export class ClientError extends Error {
   }
 }
 
+/**
+ * A request the device could never take, found before it was sent (the
+ * wildcard Device instance in a write, a write longer than the device's
+ * maxApdu): the nodes report it as bad input.
+ */
+export class ClientInputError extends ClientError {
+  constructor(message: string) {
+    super(message, 'bad input');
+    this.name = 'ClientInputError';
+  }
+}
+
 /** The error for a request that failed with `failure`. */
 export function requestFailed(words: RequestWords, failure: TransactionFailure): ClientError {
   const { device, service, what } = words;

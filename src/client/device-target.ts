@@ -7,7 +7,7 @@
 import { ObjectReference, WILDCARD_INSTANCE, resolveDeviceObject } from '../protocol/names';
 import { MAX_APDU_ACCEPTED } from '../protocol/confirmed-apdu';
 import { errorMessage } from '../util/errors';
-import { ClientError } from './client-error';
+import { ClientError, ClientInputError } from './client-error';
 import type { DeviceEntry, DeviceTable } from './device-table';
 import type { DeviceLocator } from './device-locator';
 import { DeviceReference, formatDeviceReference } from './device-reference';
@@ -69,9 +69,8 @@ export class DeviceTargets {
       objectToSend(object, wildcardAllowed) {
         const sent = resolveDeviceObject(object, instance);
         if (sent.instance === WILDCARD_INSTANCE && !wildcardAllowed) {
-          throw new ClientError(
+          throw new ClientInputError(
             `object "device" needs the instance of device ${describeDestination(destination)} here: name the device by its instance, or give the object as device:<instance>`,
-            'bad input',
           );
         }
         return sent;

@@ -11,7 +11,7 @@ import { encodePropertyValue } from '../protocol/property-encoding';
 import type { ValueType } from '../protocol/primitive-values';
 import { decodeReadPropertyAck, encodeReadPropertyRequest } from '../protocol/services/read-property';
 import { encodeWritePropertyRequest } from '../protocol/services/write-property';
-import { ClientError, RequestWords, requestFailed } from './client-error';
+import { ClientError, ClientInputError, RequestWords, requestFailed } from './client-error';
 import type { DeviceReference } from './device-reference';
 import { DeviceTarget, DeviceTargets, targetWords } from './device-target';
 import { TransactionError } from './transaction-error';
@@ -84,10 +84,7 @@ export class PointClient {
     const words = this.words(target, 'WriteProperty', object, request);
     const data = encodeWritePropertyRequest({ object, property: request.property, index: request.index, value, priority: request.priority });
     if (REQUEST_HEADER_OCTETS + data.length > target.maxApdu) {
-      throw new ClientError(
-        `${words.service} of ${words.what} is ${REQUEST_HEADER_OCTETS + data.length} octets, more than ${words.device} accepts (${target.maxApdu})`,
-        'too long',
-      );
+      throw new ClientInputError(`${words.service} of ${words.what} is ${REQUEST_HEADER_OCTETS + data.length} octets, more than ${words.device} accepts (${target.maxApdu})`);
     }
     await this.send(target, words, SERVICE.writeProperty, data, request);
     return { ...this.bacnet(target, object, request), priority: request.priority };

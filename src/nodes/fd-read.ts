@@ -69,7 +69,7 @@ export default function register(RED: NodeAPI): void {
         },
         (err: unknown) => {
           node.status(errorStatus(err));
-          (msg as { bacnet?: unknown }).bacnet = requestInfo(request);
+          (msg as { bacnet?: unknown }).bacnet = requestInfo(request, config.client.table);
           done(nodeError(RED, 'fd-read.errors.failed', errorMessage(err)));
         },
       );

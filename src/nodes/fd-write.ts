@@ -4,6 +4,7 @@
  * relinquishes the command at the priority), or a request object with `value`.
  */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
+import { ClientInputError } from '../client/client-error';
 import type { WriteRequest } from '../client/point-client';
 import { isValueType } from '../protocol/application-tags';
 import type { ValueType } from '../protocol/primitive-values';
@@ -64,9 +65,9 @@ export default function register(RED: NodeAPI): void {
         },
         (err: unknown) => {
           node.status(errorStatus(err));
-          out.bacnet = { ...requestInfo(request), priority: request.priority };
-          // A value that does not fit the property is bad input: found before anything was sent.
-          const key = err instanceof TypeError ? 'fd-write.errors.bad-input' : 'fd-write.errors.failed';
+          out.bacnet = { ...requestInfo(request, config.client.table), priority: request.priority };
+          // A value that does not fit the property, or a request the device could never take, is bad input: found before it was sent.
+          const key = err instanceof TypeError || err instanceof ClientInputError ? 'fd-write.errors.bad-input' : 'fd-write.errors.failed';
           done(nodeError(RED, key, errorMessage(err)));
         },
       );

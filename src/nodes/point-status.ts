@@ -6,6 +6,7 @@
 import type { NodeStatus } from 'node-red';
 import type { BacnetInfo, ReadRequest } from '../client/point-client';
 import { ClientError } from '../client/client-error';
+import type { DeviceTable } from '../client/device-table';
 import { PROPERTY_IDENTIFIERS, formatObjectReference, nameOf } from '../protocol/names';
 import type { BbmdConfigNode } from './registration-user';
 
@@ -16,10 +17,13 @@ export function valueStatus(value: unknown): NodeStatus {
   return { fill: 'green', shape: 'dot', text: shorten(statusText(value)) };
 }
 
-/** Red ring with the error's class/code, "no answer", ... */
+/**
+ * Red ring with the error's class/code, "no answer", ... whole: the 20-character
+ * limit is the value's (CLIENT.md), and "object/unknown-obje…" would hide the code.
+ */
 export function errorStatus(err: unknown): NodeStatus {
   const text = err instanceof ClientError ? err.short : 'error';
-  return { fill: 'red', shape: 'ring', text: shorten(text) };
+  return { fill: 'red', shape: 'ring', text };
 }
 
 /** True when the request must find its device with a Who-Is that waits for the registration (yellow ring meanwhile). */
@@ -28,14 +32,19 @@ export function waitsForRegistration(config: BbmdConfigNode, request: ReadReques
   return device.kind === 'instance' && config.client.table.get(device.instance) === undefined && !config.snapshot().registered;
 }
 
-/** msg.bacnet for a request that got no value: what was asked, as far as it is known. */
-export function requestInfo(request: ReadRequest): BacnetInfo {
+/**
+ * msg.bacnet for a request that got no value: what was asked, as far as it is
+ * known (a device by instance: its address from `table` while it holds the entry).
+ */
+export function requestInfo(request: ReadRequest, table: DeviceTable): BacnetInfo {
   const device = request.device;
+  const entry = device.kind === 'instance' ? table.get(device.instance) : undefined;
   const info: BacnetInfo['device'] =
-    device.kind === 'instance' ? { instance: device.instance, address: '', port: 0 } : { instance: null, address: device.host, port: device.port };
-  if (device.kind === 'address' && device.network !== null) {
-    info.network = device.network;
-    info.mac = device.mac ?? '';
+    device.kind === 'instance' ? { instance: device.instance, address: entry?.address ?? '', port: entry?.port ?? 0 } : { instance: null, address: device.host, port: device.port };
+  const network = device.kind === 'address' ? device.network : (entry?.network ?? null);
+  if (network !== null) {
+    info.network = network;
+    info.mac = (device.kind === 'address' ? device.mac : entry?.mac) ?? '';
   }
   return { device: info, object: formatObjectReference(request.object), property: nameOf(PROPERTY_IDENTIFIERS, request.property), index: request.index };
 }

@@ -158,32 +158,9 @@ export async function portIsFree(port: number): Promise<boolean> {
   }
 }
 
-// ---- leak probes --------------------------------------------------------------------
+// ---- leak probes (shared with the node tests, which must not load this file's figures hook) ----
 
-/** Active resources by type, as process.getActiveResourcesInfo() names them (UDPWrap = sockets, Timeout = timers, ...). */
-export function activeResources(): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const type of process.getActiveResourcesInfo()) counts[type] = (counts[type] ?? 0) + 1;
-  return counts;
-}
-
-export function activeHandleCount(): number {
-  return (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles().length;
-}
-
-/** Heap used after full garbage collections, bytes. Needs node --expose-gc. */
-export async function heapAfterGc(): Promise<number> {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  assert.ok(gc, 'the reliability suite needs node --expose-gc (npm test and npm run test:reliability pass it)');
-  for (let i = 0; i < 4; i++) {
-    gc();
-    await new Promise((r) => setImmediate(r));
-  }
-  gc();
-  return process.memoryUsage().heapUsed;
-}
-
-export const MB = 1024 * 1024;
+export { MB, activeHandleCount, activeResources, heapAfterGc } from '../support/leak-probes';
 
 // ---- figures ---------------------------------------------------------------------------
 
