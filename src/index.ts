@@ -113,7 +113,7 @@ export { DEFAULT_MAX_DEVICES, DeviceTable, describeDeviceAddress } from './clien
 export type { DeviceEntry, DeviceTableOptions } from './client/device-table';
 export { ABSENT_MS, DeviceLocator, DeviceNotFoundError } from './client/device-locator';
 export type { DeviceLocatorOptions } from './client/device-locator';
-export { ClientError, requestFailed } from './client/client-error';
+export { ClientError, ClientInputError, requestFailed } from './client/client-error';
 export type { RequestWords } from './client/client-error';
 export type { Destination } from './client/destination';
 export { BacnetClient } from './client/bacnet-client';

@@ -64,8 +64,9 @@ export class PointClient {
   async read(request: ReadRequest): Promise<ReadResult> {
     const target = await this.targets.find(request.device, request.timeoutMs);
     const object = target.objectToSend(request.object, true);
-    const words = this.words(target, 'ReadProperty', object, request);
-    const read = (index: number | null): Promise<PropertyValue> => this.readOnce(target, words, object, request, index);
+    // Each read names what it asked for: an element read of a whole array names its index.
+    const read = (index: number | null): Promise<PropertyValue> =>
+      this.readOnce(target, this.words(target, 'ReadProperty', object, { ...request, index }), object, request, index);
     let value: PropertyValue;
     try {
       value = await read(request.index);

@@ -13,7 +13,7 @@ import { describeValue } from '../util/describe-value';
 import { errorMessage } from '../util/errors';
 import { attachToBbmd, nodeError } from './attach-to-bbmd';
 import { PointDefaults, PointFields, PointInputError, isPlainObject, parsePointFields, pointRequest } from './point-request';
-import { errorStatus, requestInfo, topicOf, waitsForRegistration } from './point-status';
+import { errorStatus, requestInfo, waitsForRegistration } from './point-status';
 import { registerNamesRoute } from './names-route';
 
 type WriteDef = NodeDef & PointFields & { bbmd?: string; priority?: unknown; valueType?: unknown };
@@ -59,7 +59,6 @@ export default function register(RED: NodeAPI): void {
         (bacnet) => {
           node.status({ fill: 'green', shape: 'dot', text: RED._('fd-write.status.written') });
           out.bacnet = bacnet;
-          if (out.topic === undefined || out.topic === '') out.topic = topicOf(bacnet);
           send(msg);
           done();
         },

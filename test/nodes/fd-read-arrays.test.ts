@@ -116,7 +116,7 @@ describe('fd-read arrays and long lists (test helper, demo site)', function () {
     const original = device.objects.read.bind(device.objects);
     device.objects.read = (ref, property, index) => (index === 54 ? { error: { errorClass: 'property', errorCode: 'invalid-array-index' } } : original(ref, property, index));
     const sentence = await probe.failure({ payload: 1 });
-    assert.equal(sentence, 'fd-read.errors.failed: device 1202 refused ReadProperty of device:1202 object-list: property / invalid-array-index');
+    assert.equal(sentence, 'fd-read.errors.failed: device 1202 refused ReadProperty of device:1202 object-list[54]: property / invalid-array-index');
     assert.equal(device.server.requests.at(-1)!.index, 54, 'stopped at the failing element');
   });
 });

@@ -49,6 +49,10 @@ describe('fd-write (test helper, demo site)', function () {
     assert.deepEqual([seen.service, seen.object, seen.property, seen.priority], ['WriteProperty', 'analog-value:1', 'present-value', 8]);
     assert.equal(slot(8), 22.5);
     assert.equal(stored('analog-value:1', 'present-value'), 22.5);
+    // Unchanged means unchanged: a message without a topic gets none (fd-read adds one, fd-write does not).
+    const untitled = await probe.ask({ payload: 23 });
+    assert.ok(untitled.ok, String(untitled.msg.error?.message));
+    assert.equal('topic' in untitled.msg, false);
   });
 
   it('null relinquishes at the priority; no priority writes at 16; the write reads back through fd-read', async () => {
