@@ -9,6 +9,7 @@ import helper from 'node-red-node-test-helper';
 import type { DemoSite, DemoSiteOptions } from '../support/bbmd-emulator';
 import { PointProbe, pointSuite, reported, withMessages } from '../support/point-flow';
 import { catchNode, packageNodes, statusOf } from '../support/red-helper';
+import { until } from '../support/wait';
 
 const NODES = [...withMessages(packageNodes('bacnet-bbmd', 'fd-read')), catchNode()];
 
@@ -82,6 +83,8 @@ describe('fd-read arrays and long lists (test helper, demo site)', function () {
     assert.equal(list[404], 'analog-input:401');
     assert.equal(large.server.requests.length, 1, 'one request');
     assert.ok(large.server.counters.segmentsSent > 1, 'sent in segments');
+    // The value is ours once our last Segment-ACK is sent; the device takes it a moment later.
+    await until(() => large.server.counters.segmentedCompleted === 1, 1000, 'the device to take the last Segment-ACK');
     assert.ok(large.server.segmentAcks.length >= 1 && large.server.segmentAcks.every((ack) => ack.matched && !ack.negative));
     assert.equal(large.server.segmentAcks.at(-1)!.sequenceNumber, large.server.counters.segmentsSent - 1, 'the last segment acknowledged');
     assert.equal(large.server.counters.segmentedCompleted, 1);
