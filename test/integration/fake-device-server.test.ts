@@ -4,89 +4,18 @@
  * client under test will drive it. Every wait is bounded.
  */
 import assert from 'node:assert/strict';
-import * as dgram from 'node:dgram';
 import type { BipAddress } from '../../dist/protocol/address';
-import { BvlcFunction, decodeBvll, encodeNpduFrame } from '../../dist/protocol/bvll';
-import { ConfirmedApdu, SERVICE, decodeConfirmedApdu, encodeConfirmedApdu } from '../../dist/protocol/confirmed-apdu';
+import { ConfirmedApdu, SERVICE, encodeConfirmedApdu } from '../../dist/protocol/confirmed-apdu';
 import { ABORT_REASONS, ERROR_CLASSES, ERROR_CODES, PROPERTY_IDENTIFIERS, REJECT_REASONS, nameOf, numberOf, parseObjectReference } from '../../dist/protocol/names';
-import { NpduHeader, NpduOptions, decodeNpdu, encodeNpdu } from '../../dist/protocol/npdu';
 import { encodeWhoIsApdu } from '../../dist/protocol/apdu';
 import { encodePropertyValue } from '../../dist/protocol/property-encoding';
 import { PropertyValue, decodePropertyValue } from '../../dist/protocol/property-values';
 import { decodeReadPropertyAck, encodeReadPropertyRequest } from '../../dist/protocol/services/read-property';
 import { encodeWritePropertyRequest } from '../../dist/protocol/services/write-property';
 import { DEMO_EXTRA_OBJECTS, DemoSite, startDemoSite } from '../support/bbmd-emulator';
-import { FakeDevice, FakeDeviceOptions, LOOPBACK } from '../support/fake-device';
+import type { FakeDevice } from '../support/fake-device';
+import { Probe, Request, probeRig, request } from '../support/udp-probe';
 import { until } from '../support/wait';
-
-/** A received answer: its NPDU header and the decoded confirmed-service APDU (null for an I-Am). */
-interface Answer {
-  npdu: NpduHeader;
-  apdu: ConfirmedApdu | null;
-}
-
-/** A raw client socket: sends frames, queues what comes back. */
-class Probe {
-  private readonly queue: Answer[] = [];
-  private waiting: (() => void) | null = null;
-  private constructor(private readonly socket: dgram.Socket) {
-    socket.on('message', (raw) => {
-      const frame = decodeBvll(raw) as { npdu: Buffer };
-      const npdu = decodeNpdu(frame.npdu);
-      const apdu = frame.npdu.subarray(npdu.apduOffset);
-      this.queue.push({ npdu, apdu: apdu[0] >> 4 === 1 ? null : decodeConfirmedApdu(apdu) });
-      this.waiting?.();
-    });
-  }
-
-  static async open(): Promise<Probe> {
-    const socket = dgram.createSocket('udp4');
-    await new Promise<void>((resolve) => socket.bind(0, LOOPBACK, resolve));
-    return new Probe(socket);
-  }
-
-  send(to: BipAddress, apdu: Buffer, npdu: NpduOptions = {}): void {
-    const raw = encodeNpduFrame(BvlcFunction.OriginalUnicastNpdu, encodeNpdu({ expectingReply: true, ...npdu }, apdu));
-    this.socket.send(raw, to.port, to.address);
-  }
-
-  /** The next answer within `ms`, else a failure. */
-  async next(ms = 1000): Promise<Answer> {
-    const end = Date.now() + ms;
-    while (this.queue.length === 0) {
-      const left = end - Date.now();
-      if (left <= 0) throw new Error(`no answer within ${ms} ms`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.waiting = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.waiting = null;
-    }
-    return this.queue.shift() as Answer;
-  }
-
-  /** Asserts nothing arrives within `ms`. */
-  async none(ms = 200): Promise<void> {
-    await new Promise((resolve) => setTimeout(resolve, ms));
-    assert.deepEqual(this.queue.map((a) => a.apdu), []);
-  }
-
-  close(): Promise<void> {
-    return new Promise((resolve) => this.socket.close(() => resolve()));
-  }
-}
-
-type Request = Extract<ConfirmedApdu, { type: 'confirmed-request' }>;
-
-function request(service: number, data: Buffer, invokeId: number, limits: Partial<Request> = {}): Buffer {
-  return encodeConfirmedApdu({
-    type: 'confirmed-request', segmented: false, moreFollows: false, segmentedResponseAccepted: true, maxSegments: 64, maxApdu: 1476,
-    invokeId, sequenceNumber: null, windowSize: null, service, data, ...limits,
-  });
-}
 
 function readRequest(object: string, property: string | number, index: number | null, invokeId: number, limits: Partial<Request> = {}): Buffer {
   const ref = parseObjectReference(object, { allowWildcard: true });
@@ -118,28 +47,11 @@ function errorOf(apdu: ConfirmedApdu | null): string {
 
 describe('FakeDevice as a BACnet server (ReadProperty, WriteProperty, segmentation)', function () {
   this.timeout(10000);
-  const started: Array<{ stop(): Promise<void> }> = [];
+  const rig = probeRig(4100);
+  const { device, ask } = rig;
   let probe: Probe;
-
-  async function device(options: Partial<FakeDeviceOptions> = {}): Promise<FakeDevice> {
-    const d = new FakeDevice({ deviceInstance: 4100, ...options });
-    started.push(d);
-    await d.start();
-    return d;
-  }
-
-  async function ask(d: FakeDevice, apdu: Buffer, npdu: NpduOptions = {}): Promise<ConfirmedApdu | null> {
-    probe.send(d.address as BipAddress, apdu, npdu);
-    return (await probe.next()).apdu;
-  }
-
-  beforeEach(async () => {
-    probe = await Probe.open();
-  });
-
-  afterEach(async () => {
-    await probe.close();
-    await Promise.all(started.splice(0).map((s) => s.stop()));
+  beforeEach(() => {
+    probe = rig.probe;
   });
 
   it('reads present-value of each default object, and the Device object-name', async () => {

@@ -1,7 +1,7 @@
 /**
  * The confirmed-service side of a fake device (clause 5.4, server): answers
- * ReadProperty and WriteProperty from its object database, Rejects any other
- * service, and sends a Complex-ACK too long for the requester in segments
+ * ReadProperty, ReadPropertyMultiple (fake-rpm.ts; unless turned off) and
+ * WriteProperty from its object database, Rejects any other service, and sends a Complex-ACK too long for the requester in segments
  * (clause 5.4.5) when the device may segment its answers, else Aborts. All
  * octets come from the package codec. Sockets, timers and NPDU addressing
  * belong to FakeDevice, which hands each request in with a `reply` function.
@@ -14,14 +14,16 @@ import { decodeWritePropertyRequest } from '../../dist/protocol/services/write-p
 import { decodeContextValue } from '../../dist/protocol/application-tags';
 import { decodePropertyAddress, decodeValueField } from '../../dist/protocol/services/property-address';
 import type { BipAddress } from '../../dist/protocol/address';
+import type { ReadAccessSpecification } from '../../dist/protocol/services/read-property-multiple';
 import { FakeError, FakeObjectDatabase } from './fake-objects';
+import { answerReadPropertyMultiple } from './fake-rpm';
 
 /** Sends one APDU back to the requester (FakeDevice adds NPDU, BVLL and routing). */
 export type Reply = (apdu: Buffer, expectingReply: boolean) => void;
 
 /** A confirmed request the device received. */
 export interface RequestSeen {
-  /** "ReadProperty", "WriteProperty", or the service choice's number. */
+  /** "ReadProperty", "ReadPropertyMultiple", "WriteProperty", or the service choice's number. */
   service: string | number;
   invokeId: number;
   from: BipAddress;
@@ -49,6 +51,8 @@ export interface SegmentAckSeen {
 export interface ServerCounters {
   confirmed: number;
   readProperty: number;
+  /** ReadPropertyMultiple requests, answered or (turned off) rejected. */
+  readPropertyMultiple: number;
   writeProperty: number;
   simpleAcks: number;
   complexAcks: number;
@@ -83,6 +87,8 @@ export interface ServerSettings {
   dropSegments: readonly number[];
   /** Delay before each answer (a segmented answer: before its first segment). */
   answerDelayMs: number;
+  /** Answer ReadPropertyMultiple; false Rejects it with unrecognized-service, as a device without it does. */
+  readPropertyMultiple: boolean;
 }
 
 /** A segmented Complex-ACK being sent (clause 5.4.5.3, SEGMENTED_RESPONSE). */
@@ -109,16 +115,19 @@ const SEGMENT_HEADER = 5;
 const MAX_SEGMENTS = 256;
 const SERVICE_NAMES = new Map<number, string>([
   [SERVICE.readProperty, 'ReadProperty'],
+  [SERVICE.readPropertyMultiple, 'ReadPropertyMultiple'],
   [SERVICE.writeProperty, 'WriteProperty'],
 ]);
 
 export class FakeDeviceServer {
   readonly counters: ServerCounters = {
-    confirmed: 0, readProperty: 0, writeProperty: 0, simpleAcks: 0, complexAcks: 0, errors: 0, rejects: 0, aborts: 0,
+    confirmed: 0, readProperty: 0, readPropertyMultiple: 0, writeProperty: 0, simpleAcks: 0, complexAcks: 0, errors: 0, rejects: 0, aborts: 0,
     segmentsSent: 0, segmentsDropped: 0, segmentAcks: 0, segmentTimeouts: 0, segmentedCompleted: 0, segmentedFailed: 0,
   };
   readonly requests: RequestSeen[] = [];
   readonly segmentAcks: SegmentAckSeen[] = [];
+  /** The read access specifications of each ReadPropertyMultiple answered (RequestSeen has no room for a list). */
+  readonly readPropertyMultipleSpecs: ReadAccessSpecification[][] = [];
   private readonly transmissions = new Map<string, Transmission>();
 
   constructor(
@@ -180,6 +189,18 @@ export class FakeDeviceServer {
       }
       const data = encodeReadPropertyAck({ ...target, value: result.value });
       answer(() => this.complexAck(req, peer, reply, data));
+    } else if (req.service === SERVICE.readPropertyMultiple && this.settings().readPropertyMultiple) {
+      this.counters.readPropertyMultiple++;
+      let answered;
+      try {
+        answered = answerReadPropertyMultiple(this.objects, req.data);
+      } catch (e) {
+        if (!(e instanceof DecodeError)) throw e;
+        answer(() => this.reject(reply, req.invokeId, 'invalid-tag'));
+        return;
+      }
+      pushBounded(this.readPropertyMultipleSpecs, answered.specs);
+      answer(() => this.complexAck(req, peer, reply, answered.ack));
     } else if (req.service === SERVICE.writeProperty) {
       this.counters.writeProperty++;
       let request;
@@ -201,6 +222,7 @@ export class FakeDeviceServer {
       const failure = this.objects.write(request.object, request.property, request.index, Buffer.from(request.value), request.priority);
       answer(() => (failure ? this.error(reply, req.invokeId, req.service, failure) : this.simpleAck(reply, req.invokeId, req.service)));
     } else {
+      if (req.service === SERVICE.readPropertyMultiple) this.counters.readPropertyMultiple++;
       answer(() => this.reject(reply, req.invokeId, 'unrecognized-service'));
     }
   }

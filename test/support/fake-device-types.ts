@@ -61,6 +61,8 @@ export interface FakeDeviceOptions {
   segmentRetries?: number;
   /** Segment numbers lost on their first sending, in every segmented answer; default none. */
   dropSegments?: number[];
+  /** Answer ReadPropertyMultiple (false: Reject unrecognized-service, and no bit 14 in protocol-services-supported); default true. May be changed while running. */
+  readPropertyMultiple?: boolean;
 }
 
 /** A Who-Is the device received. */

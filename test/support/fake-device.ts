@@ -1,6 +1,6 @@
 /**
  * A fake BACnet/IP device on 127.0.0.1: answers Who-Is with I-Am, and
- * ReadProperty and WriteProperty from an object database (fake-objects.ts;
+ * ReadProperty, ReadPropertyMultiple and WriteProperty from an object database (fake-objects.ts;
  * the confirmed services, segmented answers included, are in
  * fake-device-server.ts). Used by the integration tests and by the `npm start` demo, usually as
  * a "local device" of a BbmdEmulator (see bbmd-emulator.ts), which then tells
@@ -76,6 +76,7 @@ export class FakeDevice extends EventEmitter {
   segmentTimeoutMs: number;
   segmentRetries: number;
   dropSegments: number[];
+  readPropertyMultiple: boolean;
   /** The object database (read, write, add, set objects for a test). */
   readonly objects: FakeObjectDatabase;
   /** The confirmed-service server: its counters, `requests` and `segmentAcks` logs. */
@@ -122,6 +123,7 @@ export class FakeDevice extends EventEmitter {
     this.segmentTimeoutMs = options.segmentTimeoutMs ?? 1000;
     this.segmentRetries = options.segmentRetries ?? 3;
     this.dropSegments = [...(options.dropSegments ?? [])];
+    this.readPropertyMultiple = options.readPropertyMultiple ?? true;
     this.objects = new FakeObjectDatabase({
       deviceInstance,
       objectName: this.objectName,
@@ -129,6 +131,7 @@ export class FakeDevice extends EventEmitter {
       maxApdu: this.maxApdu,
       segmentation: this.segmentation,
       extraObjects: options.extraObjects,
+      readPropertyMultiple: this.readPropertyMultiple,
     });
     this.server = new FakeDeviceServer(this.objects, () => this.serverSettings(), this.timers);
     // Fail now, not on the first Who-Is, if the I-Am cannot be built.
@@ -381,6 +384,7 @@ export class FakeDevice extends EventEmitter {
       segmentRetries: this.segmentRetries,
       dropSegments: this.dropSegments,
       answerDelayMs: this.answerDelayMs,
+      readPropertyMultiple: this.readPropertyMultiple,
     };
   }
 

@@ -31,7 +31,12 @@ export interface FakeObjectsOptions {
   segmentation: number;
   /** This many more analog-inputs (instances 2, 3, ...), to make the object-list long; default 0. */
   extraObjects?: number;
+  /** Whether protocol-services-supported shows readPropertyMultiple (bit 14); default true. */
+  readPropertyMultiple?: boolean;
 }
+
+/** Which properties ReadPropertyMultiple's `all`, `required` and `optional` stand for. */
+export type PropertySelection = 'all' | 'required' | 'optional';
 
 /** One object: its properties by kebab name. */
 export type FakeObject = Map<string, PropertyValue>;
@@ -40,6 +45,18 @@ const SEGMENTATION = ['segmented-both', 'segmented-transmit', 'segmented-receive
 const STATUS_OK = { 'in-alarm': false, fault: false, overridden: false, 'out-of-service': false };
 /** Clause 21 BACnetServicesSupported bits we implement: readProperty 12, writeProperty 15, i-am 26, who-is 34. */
 const SERVICES_SUPPORTED = [12, 15, 26, 34];
+const READ_PROPERTY_MULTIPLE_BIT = 14;
+/**
+ * A fixed `required` split (clause 12 marks each property R or O per object
+ * type; this is close enough for tests): these where the object has them, the rest optional.
+ */
+const REQUIRED_POINT = ['object-identifier', 'object-name', 'object-type', 'present-value', 'status-flags', 'event-state', 'out-of-service', 'units', 'number-of-states'];
+const REQUIRED_DEVICE = [
+  'object-identifier', 'object-name', 'object-type', 'system-status', 'vendor-name', 'vendor-identifier', 'model-name',
+  'firmware-revision', 'application-software-version', 'protocol-version', 'protocol-revision', 'protocol-services-supported',
+  'protocol-object-types-supported', 'object-list', 'max-apdu-length-accepted', 'segmentation-supported', 'apdu-timeout',
+  'number-of-apdu-retries', 'device-address-binding', 'database-revision',
+];
 const PRIORITIES = 16;
 /** Properties a client may write (clause 12: the value objects' present-value, and some configuration). */
 const WRITABLE = new Set(['object-name', 'description', 'out-of-service', 'cov-increment', 'relinquish-default', 'present-value', 'location']);
@@ -117,6 +134,22 @@ export class FakeObjectDatabase {
     object.set(property, value);
   }
 
+  /**
+   * The property names `all`, `required` or `optional` stand for on this
+   * object, in its order (a commandable present-value, which is computed,
+   * after object-type), or the error when there is no such object.
+   */
+  propertyNames(ref: ObjectReference, selection: PropertySelection): string[] | { error: FakeError } {
+    const key = this.keyOf(ref);
+    const object = this.objects.get(key);
+    if (!object) return err('object', 'unknown-object');
+    const names = [...object.keys()];
+    if (object.has('priority-array') && !object.has('present-value')) names.splice(names.indexOf('object-type') + 1, 0, 'present-value');
+    if (selection === 'all') return names;
+    const required = new Set(key === this.deviceKey ? REQUIRED_DEVICE : REQUIRED_POINT);
+    return names.filter((name) => required.has(name) === (selection === 'required'));
+  }
+
   /** ReadProperty (clause 15.5): the value's application-tagged octets, or the error to answer. */
   read(ref: ObjectReference, property: number, index: number | null): ReadResult {
     const found = this.find(ref, property);
@@ -163,13 +196,18 @@ export class FakeObjectDatabase {
 
   /** The object and property name, or unknown-object / unknown-property. The wildcard Device instance is this Device. */
   private find(ref: ObjectReference, property: number): { key: string; name: string } | { error: FakeError } {
-    const key = ref.type === 8 && ref.instance === 4194303 ? this.deviceKey : formatObjectReference(ref);
+    const key = this.keyOf(ref);
     const object = this.objects.get(key);
     if (!object) return err('object', 'unknown-object');
     const name = String(nameOf(PROPERTY_IDENTIFIERS, property));
     const computed = name === 'present-value' && object.has('priority-array');
     if (!object.has(name) && !computed) return err('property', 'unknown-property');
     return { key, name };
+  }
+
+  /** The wildcard Device instance is this Device. */
+  private keyOf(ref: ObjectReference): string {
+    return ref.type === 8 && ref.instance === 4194303 ? this.deviceKey : formatObjectReference(ref);
   }
 
   private refreshObjectList(): void {
@@ -199,6 +237,7 @@ function point(name: string, key: string): Record<string, PropertyValue> {
 
 function deviceProperties(options: FakeObjectsOptions): Record<string, PropertyValue> {
   const segmenting = options.segmentation === 0 || options.segmentation === 1;
+  const services = options.readPropertyMultiple === false ? SERVICES_SUPPORTED : [...SERVICES_SUPPORTED, READ_PROPERTY_MULTIPLE_BIT];
   return {
     'object-identifier': `device:${options.deviceInstance}`,
     'object-name': options.objectName,
@@ -213,7 +252,7 @@ function deviceProperties(options: FakeObjectsOptions): Record<string, PropertyV
     description: 'A fake BACnet device for tests',
     'protocol-version': 1,
     'protocol-revision': 14,
-    'protocol-services-supported': Array.from({ length: 40 }, (_, i) => SERVICES_SUPPORTED.includes(i)),
+    'protocol-services-supported': Array.from({ length: 40 }, (_, i) => services.includes(i)),
     'protocol-object-types-supported': Array.from({ length: 60 }, (_, i) => [0, 2, 5, 8, 19].includes(i)),
     'object-list': [],
     'max-apdu-length-accepted': options.maxApdu,
