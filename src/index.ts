@@ -120,3 +120,12 @@ export { BacnetClient } from './client/bacnet-client';
 export type { ClientHost } from './client/bacnet-client';
 export { PointClient } from './client/point-client';
 export type { BacnetInfo, ReadRequest, ReadResult, WriteRequest } from './client/point-client';
+export {
+  decodeReadPropertyMultipleAck,
+  decodeReadPropertyMultipleRequest,
+  encodeReadPropertyMultipleAck,
+  encodeReadPropertyMultipleRequest,
+  readPropertyMultipleAckEstimate,
+  readPropertyMultipleRequestLength,
+} from './protocol/services/read-property-multiple';
+export type { ReadAccessResult, ReadAccessResultItem, ReadAccessSpecification } from './protocol/services/read-property-multiple';
