@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // @ts-check
 /**
- * `npm start`: Node-RED with this package and the discovery example, on
- * 127.0.0.1:1880, against the bundled BBMD emulator and three fake devices on
- * 127.0.0.1 — or against a real BBMD when BBMD_HOST is set.
+ * `npm start`: Node-RED with this package and two examples in one flow file
+ * (the discovery example, and a live value read with fd-read from device
+ * 1202), on 127.0.0.1:1880, against the bundled BBMD emulator and three fake
+ * devices on 127.0.0.1 — or against a real BBMD when BBMD_HOST is set.
  *
  * The user directory is .demo/ inside the repository (git-ignored); the package
  * is linked into its node_modules so that Node-RED loads it as a module and
@@ -19,7 +20,8 @@ const path = require('node:path');
 const ROOT = path.resolve(__dirname, '..');
 // DEMO_USER_DIR lets a second demo (or a test of this script) run beside the first.
 const USER_DIR = process.env.DEMO_USER_DIR ? path.resolve(process.env.DEMO_USER_DIR) : path.join(ROOT, '.demo');
-const EXAMPLE = path.join(ROOT, 'examples', 'Discover devices through a BBMD.json');
+// The demo's flow file: these examples, each on its own tab, sharing the first one's BBMD config node.
+const EXAMPLES = ['Discover devices through a BBMD', 'Read a temperature every minute'];
 const UI_HOST = process.env.DEMO_HOST || '127.0.0.1';
 const UI_PORT = Number(process.env.DEMO_PORT || 1880);
 const EMULATOR_PORT = 47808;
@@ -56,11 +58,28 @@ function prepareUserDir(resetFlows) {
   }
   const flowFile = path.join(USER_DIR, 'flows.json');
   if (resetFlows || !fs.existsSync(flowFile)) {
-    fs.copyFileSync(EXAMPLE, flowFile);
-    log(`deployed the example "Discover devices through a BBMD" (${path.relative(ROOT, flowFile)})`);
+    fs.writeFileSync(flowFile, JSON.stringify(demoFlows(), null, 2));
+    log(`deployed the examples ${EXAMPLES.map((e) => `"${e}"`).join(' and ')} (${path.relative(ROOT, flowFile)})`);
   } else {
     log(`keeping your flows in ${path.relative(ROOT, flowFile)} (npm start -- --reset deploys the example again)`);
   }
+}
+
+/** The examples' nodes in one flow file; every example's nodes point at the first example's config node. */
+function demoFlows(examples = EXAMPLES) {
+  const nodes = [];
+  let config = null;
+  for (const name of examples) {
+    const flow = JSON.parse(fs.readFileSync(path.join(ROOT, 'examples', `${name}.json`), 'utf8'));
+    const own = flow.find((n) => n.type === 'bacnet-bbmd');
+    config ??= own;
+    for (const node of flow) {
+      if (node === own && own !== config) continue;
+      if (node.bbmd === own.id) node.bbmd = config.id;
+      nodes.push(node);
+    }
+  }
+  return nodes;
 }
 
 async function main() {
@@ -133,7 +152,12 @@ async function main() {
   process.on('SIGTERM', () => void stop('SIGTERM'));
 }
 
-main().catch((err) => {
-  process.stderr.write(`[demo] cannot start: ${err && err.stack ? err.stack : err}\n`);
-  process.exit(1);
-});
+// scripts/editor-screenshots.js borrows demoFlows for its own flow file.
+module.exports = { demoFlows };
+
+if (require.main === module) {
+  main().catch((err) => {
+    process.stderr.write(`[demo] cannot start: ${err && err.stack ? err.stack : err}\n`);
+    process.exit(1);
+  });
+}

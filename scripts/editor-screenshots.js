@@ -1,0 +1,161 @@
+#!/usr/bin/env node
+// @ts-check
+/**
+ * Screenshots of the fd-read and fd-write edit dialogs in a real browser:
+ * starts the demo (scripts/start.js, emulator included) on a free port with a
+ * flow file holding the examples "Read a temperature every minute" and "Write
+ * a setpoint and release it", opens the editor in Debian's chromium through
+ * puppeteer-core, double-clicks each node, types into Object and Property to
+ * show the autocomplete, and saves PNGs in .screenshots/ (git-ignored).
+ *
+ *   npm run build && npm run build:test && node scripts/editor-screenshots.js
+ *
+ * CHROMIUM=/path/to/chrome picks another browser. Not part of `npm test`.
+ */
+'use strict';
+
+const { spawn } = require('node:child_process');
+const fs = require('node:fs');
+const net = require('node:net');
+const os = require('node:os');
+const path = require('node:path');
+const { demoFlows } = require('./start.js');
+
+const ROOT = path.resolve(__dirname, '..');
+const OUT = path.join(ROOT, '.screenshots');
+const BROWSER = process.env.CHROMIUM || '/usr/bin/chromium';
+const READ_TAB = '7e3a0c0de0000001';
+const READ_NODE = '7e3a0c0de0000003';
+const WRITE_TAB = '5e7b0c0de0000001';
+const WRITE_NODE = '5e7b0c0de0000004';
+const WRITE_INJECT = '5e7b0c0de0000002';
+const STEP_MS = 15_000;
+
+function log(text) {
+  process.stdout.write(`[screenshots] ${text}\n`);
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = /** @type {net.AddressInfo} */ (server.address());
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts the demo with our flow file; resolves once the editor listens. */
+function startDemo(port, userDir) {
+  fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(demoFlows(['Read a temperature every minute', 'Write a setpoint and release it']), null, 2));
+  const child = spawn(process.execPath, [path.join(__dirname, 'start.js')], {
+    env: { ...process.env, DEMO_PORT: String(port), DEMO_USER_DIR: userDir, BBMD_HOST: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the demo did not start within 30 s:\n${output}`)), 30_000);
+    const onData = (chunk) => {
+      output += chunk;
+      if (output.includes('Node-RED editor:')) {
+        clearTimeout(timer);
+        resolve({ child, output: () => output });
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`the demo exited (${code}):\n${output}`)));
+  });
+}
+
+async function shot(page, name) {
+  const file = path.join(OUT, `${name}.png`);
+  await page.screenshot({ path: file });
+  log(`saved ${path.relative(ROOT, file)}`);
+}
+
+/** Shows a tab and double-clicks a node on it, as a person opens its edit dialog. */
+async function openNode(page, tab, id) {
+  await page.evaluate((t) => window.RED.workspaces.show(t), tab);
+  const target = `g.red-ui-flow-node-group[id="${id}"] rect.red-ui-flow-node`;
+  await page.waitForSelector(target, { timeout: STEP_MS });
+  const rect = await page.$(target);
+  if (!rect) throw new Error(`node ${id} not drawn`);
+  await rect.click({ count: 2 });
+  await page.waitForSelector('#node-input-object', { visible: true, timeout: STEP_MS });
+  await new Promise((r) => setTimeout(r, 500)); // the tray slides in
+}
+
+/** Types into a field (after clearing it) and waits for the autocomplete list. */
+async function typeInto(page, selector, text) {
+  await page.click(selector, { count: 3 });
+  await page.keyboard.press('Backspace');
+  await page.type(selector, text, { delay: 40 });
+  await page.waitForSelector('.red-ui-autoComplete-container', { visible: true, timeout: STEP_MS });
+}
+
+async function closeDialog(page) {
+  await page.keyboard.press('Escape'); // the autocomplete list, if open
+  await page.click('#node-dialog-cancel');
+  await page.waitForSelector('#node-input-object', { hidden: true, timeout: STEP_MS });
+}
+
+async function main() {
+  const puppeteer = require('puppeteer-core');
+  fs.mkdirSync(OUT, { recursive: true });
+  const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bacnet-fd-screenshots-'));
+  const port = await freePort();
+  const demo = await startDemo(port, userDir);
+  log(`demo on http://127.0.0.1:${port}/`);
+  const browser = await puppeteer.launch({ executablePath: BROWSER, headless: true, args: ['--no-sandbox', '--window-size=1400,900'] });
+  try {
+    const page = await browser.newPage();
+    await page.setViewport({ width: 1400, height: 900 });
+    await page.goto(`http://127.0.0.1:${port}/`, { waitUntil: 'networkidle2' });
+    await page.waitForSelector(`g.red-ui-flow-node-group[id="${READ_NODE}"]`, { timeout: 30_000 });
+    await new Promise((r) => setTimeout(r, 3000)); // the first read's status arrives
+    await shot(page, '1-read-flow');
+
+    await openNode(page, READ_TAB, READ_NODE);
+    await shot(page, '2-fd-read-dialog');
+    await typeInto(page, '#node-input-object', 'analog-in');
+    await shot(page, '3-fd-read-object-autocomplete');
+    await page.keyboard.press('Enter'); // takes the first: "analog-input:"
+    await page.type('#node-input-object', 'x1');
+    await page.click('#node-input-name'); // leaves the field: validation runs
+    await shot(page, '4-fd-read-object-invalid');
+    await typeInto(page, '#node-input-property', 'prior');
+    await shot(page, '5-fd-read-property-autocomplete');
+    await closeDialog(page);
+
+    await page.evaluate((id) => {
+      window.RED.view.select(id);
+      window.RED.sidebar.show('help');
+    }, READ_NODE);
+    await new Promise((r) => setTimeout(r, 500));
+    await shot(page, '6-fd-read-help');
+
+    await openNode(page, WRITE_TAB, WRITE_NODE);
+    await shot(page, '7-fd-write-dialog');
+    await typeInto(page, '#node-input-property', 'relinq');
+    await shot(page, '8-fd-write-property-autocomplete');
+    await closeDialog(page);
+
+    // "Write 22.5": the write, then the priority-array read, in the debug sidebar.
+    await page.evaluate(() => window.RED.sidebar.show('debug'));
+    await page.evaluate((id) => fetch(`inject/${id}`, { method: 'POST' }), WRITE_INJECT);
+    await new Promise((r) => setTimeout(r, 3000));
+    await shot(page, '9-write-then-read-debug');
+  } finally {
+    await browser.close();
+    demo.child.kill('SIGINT');
+    await new Promise((r) => demo.child.once('exit', r));
+    fs.rmSync(userDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`[screenshots] failed: ${err && err.stack ? err.stack : err}\n`);
+  process.exit(1);
+});
