@@ -59,7 +59,7 @@ describe('npm pack', function () {
   });
 
   it('holds, for every node type, what Node-RED loads: the .js, editor .html, messages, help and the compiled node', () => {
-    assert.deepEqual(TYPES.sort(), ['bacnet-bbmd', 'fd-broadcast', 'fd-receive', 'fd-send', 'fd-status']);
+    assert.deepEqual(TYPES.sort(), ['bacnet-bbmd', 'fd-broadcast', 'fd-read', 'fd-receive', 'fd-send', 'fd-status', 'fd-write']);
     for (const type of TYPES) {
       for (const f of [`nodes/${type}.js`, `nodes/${type}.html`, `nodes/locales/en-US/${type}.json`, `nodes/locales/en-US/${type}.html`, `dist/nodes/${type}.js`]) {
         assert.ok(files.includes(f), f);

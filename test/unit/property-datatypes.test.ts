@@ -110,9 +110,9 @@ describe('property datatypes: encoding', () => {
       `no datatype known for property 512 of analog-value; give valueType (one of ${VALUE_TYPE_LIST})`,
     );
     throwsExactly(
-      () => encodePropertyValue('analog-input', 'event-message-texts', []),
+      () => encodePropertyValue('analog-input', 'tags', []),
       ValueError,
-      `no datatype known for property event-message-texts of analog-input; give valueType (one of ${VALUE_TYPE_LIST})`,
+      `no datatype known for property tags of analog-input; give valueType (one of ${VALUE_TYPE_LIST})`,
     );
   });
 
