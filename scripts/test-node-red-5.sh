@@ -73,5 +73,5 @@ cd "$T/nr5/package"
 specs=('dist-test/nodes/**/*.test.js' 'dist-test/packaging/install.test.js')
 [ -d dist-test/admin ] && specs+=('dist-test/admin/**/*.test.js')
 EXPECT_NODE_MAJOR=${NODE_22%%.*} EXPECT_NODE_RED_MAJOR=5 \
-  node ../node_modules/mocha/bin/mocha.js --no-config --timeout 10000 --reporter spec "${specs[@]}"
+  node ../node_modules/mocha/bin/mocha.js --no-config --node-option expose-gc --timeout 10000 --reporter spec "${specs[@]}"
 echo "test-node-red-5: done in $(( $(date +%s) - start )) s"
