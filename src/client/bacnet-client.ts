@@ -1,7 +1,7 @@
 /**
  * The client of one bacnet-bbmd config node: its device table (filled from
  * the I-Ams its registration receives), the Who-Is lookups through its BBMD,
- * and ReadProperty/WriteProperty through the socket's transaction manager.
+ * and ReadProperty/ReadPropertyMultiple/WriteProperty through the socket's transaction manager.
  * Knows nothing of Node-RED: the config node gives it its registration.
  */
 import { encodeGlobalWhoIs } from '../protocol/apdu';
@@ -12,7 +12,9 @@ import { Clock, systemClock } from '../util/clock';
 import { DeviceLocator } from './device-locator';
 import { DeviceTable } from './device-table';
 import { DeviceTargets } from './device-target';
+import type { TransactionManager } from './transaction-manager';
 import { PointClient } from './point-client';
+import { MultipleReader } from './read-multiple';
 
 export interface ClientHost {
   /** The registration, once the socket is bound; rejects with the bind or settings error. */
@@ -26,6 +28,8 @@ export class BacnetClient {
   readonly table: DeviceTable;
   readonly locator: DeviceLocator;
   readonly points: PointClient;
+  /** Many reads at once: ReadPropertyMultiple where the device takes it. */
+  readonly multiple: MultipleReader;
 
   constructor(host: ClientHost, clock: Clock = systemClock) {
     this.table = new DeviceTable({ clock, warn: (text) => host.warn(text) });
@@ -40,7 +44,9 @@ export class BacnetClient {
       bbmdText: () => host.label,
     });
     const targets = new DeviceTargets({ table: this.table, locator: this.locator, resolveHost });
-    this.points = new PointClient(targets, async () => (await host.lease()).endpoint.transactions);
+    const transactions = async (): Promise<TransactionManager> => (await host.lease()).endpoint.transactions;
+    this.points = new PointClient(targets, transactions);
+    this.multiple = new MultipleReader(targets, transactions, this.points);
   }
 
   /** Every NPDU the registration receives: I-Ams fill the table and end lookups. */

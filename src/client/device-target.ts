@@ -21,6 +21,12 @@ export interface DeviceTarget {
   readonly maxApdu: number;
   /** The unit of the per-device request limits. */
   readonly key: string;
+  /** Whether the device may answer in segments (its I-Am said so); false when unknown. */
+  readonly segmentsAnswers: boolean;
+  /** False once the device rejected ReadPropertyMultiple (remembered in the table, or per client for a device known by address only). */
+  readonly readPropertyMultiple: boolean;
+  /** Remembers that the device rejected ReadPropertyMultiple. */
+  markNoReadPropertyMultiple(): void;
   /**
    * The object to send: "device" alone becomes device:<instance>, or the wildcard
    * 4194303 for a read of a device whose instance is unknown.
@@ -38,7 +44,13 @@ export interface DeviceTargetsOptions {
   resolveHost: (host: string) => Promise<string>;
 }
 
+/** Devices named by address (no table entry) remembered as rejecting ReadPropertyMultiple: a bounded memory. */
+const MAX_NO_RPM_ADDRESSES = 1000;
+
 export class DeviceTargets {
+  /** Destination keys of devices known by address only that rejected ReadPropertyMultiple, oldest first. */
+  private readonly noReadPropertyMultiple = new Set<string>();
+
   constructor(private readonly options: DeviceTargetsOptions) {}
 
   /** Where requests for `ref` go; waits for a Who-Is at most `timeoutMs` after it was sent. */
@@ -52,20 +64,36 @@ export class DeviceTargets {
     }
     const destination: Destination = { address: { address: ip, port: ref.port }, network: ref.network, mac: ref.mac };
     const known = this.options.table.list().find((entry) => destinationKey(entryDestination(entry)) === destinationKey(destination));
-    return known ? this.fromEntry(known) : this.target(null, destination, MAX_APDU_ACCEPTED);
+    return known ? this.fromEntry(known) : this.target(null, destination, MAX_APDU_ACCEPTED, false);
   }
 
   private fromEntry(entry: DeviceEntry): DeviceTarget {
-    return this.target(entry.instance, entryDestination(entry), entry.maxApdu);
+    // Segmentation 0 (both) and 1 (transmit): the device may send segmented answers.
+    return this.target(entry.instance, entryDestination(entry), entry.maxApdu, entry.segmentation <= 1);
   }
 
-  private target(instance: number | null, destination: Destination, maxApdu: number): DeviceTarget {
+  private target(instance: number | null, destination: Destination, maxApdu: number, segmentsAnswers: boolean): DeviceTarget {
     const table = this.options.table;
+    const noRpm = this.noReadPropertyMultiple;
+    const key = instance === null ? destinationKey(destination) : `device:${instance}`;
     return {
       instance,
       destination,
       maxApdu,
-      key: instance === null ? destinationKey(destination) : `device:${instance}`,
+      key,
+      segmentsAnswers,
+      get readPropertyMultiple() {
+        return instance === null ? !noRpm.has(key) : table.get(instance)?.readPropertyMultiple !== false;
+      },
+      markNoReadPropertyMultiple() {
+        if (instance !== null) {
+          table.markNoReadPropertyMultiple(instance);
+          return;
+        }
+        noRpm.delete(key);
+        noRpm.add(key);
+        if (noRpm.size > MAX_NO_RPM_ADDRESSES) noRpm.delete(noRpm.values().next().value as string);
+      },
       objectToSend(object, wildcardAllowed) {
         const sent = resolveDeviceObject(object, instance);
         if (sent.instance === WILDCARD_INSTANCE && !wildcardAllowed) {

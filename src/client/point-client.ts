@@ -51,6 +51,8 @@ export interface ReadResult {
 
 /** Aborts after which a whole array is read element by element. */
 const TOO_BIG = new Set(['segmentation-not-supported', 'buffer-overflow', 'apdu-too-long'].map((name) => numberOf(ABORT_REASONS, name)));
+/** The property identifiers all (8), required (105) and optional (80): ReadPropertyMultiple only. */
+const SELECTIONS = new Set(['all', 'required', 'optional'].map((name) => numberOf(PROPERTY_IDENTIFIERS, name)));
 /** Octets of a confirmed request's APDU header (unsegmented). */
 const REQUEST_HEADER_OCTETS = 4;
 
@@ -61,7 +63,11 @@ export class PointClient {
     private readonly transactions: () => Promise<TransactionManager>,
   ) {}
 
+  /** @throws ClientInputError for `all`, `required` or `optional` (read-multiple.ts reads those) */
   async read(request: ReadRequest): Promise<ReadResult> {
+    if (isPropertySelection(request.property)) {
+      throw new ClientInputError(`${formatPropertyReference(request)} is read with ReadPropertyMultiple only, not ReadProperty`);
+    }
     const target = await this.targets.find(request.device, request.timeoutMs);
     const object = target.objectToSend(request.object, true);
     // Each read names what it asked for: an element read of a whole array names its index.
@@ -118,21 +124,7 @@ export class PointClient {
   }
 
   private async send(target: DeviceTarget, words: RequestWords, service: number, data: Buffer, request: ReadRequest): Promise<Buffer | null> {
-    const transactions = await this.transactions();
-    try {
-      return await transactions.request({
-        destination: target.destination,
-        deviceKey: target.key,
-        service,
-        data,
-        timeoutMs: request.timeoutMs,
-        retries: request.retries,
-      });
-    } catch (err) {
-      if (!(err instanceof TransactionError)) throw err;
-      if (err.failure.kind === 'timeout') target.forget();
-      throw requestFailed(words, err.failure);
-    }
+    return sendConfirmed(await this.transactions(), target, words, service, data, request);
   }
 
   private words(target: DeviceTarget, service: string, object: ObjectReference, request: ReadRequest): RequestWords {
@@ -141,16 +133,55 @@ export class PointClient {
   }
 
   private bacnet(target: DeviceTarget, object: ObjectReference, request: ReadRequest): BacnetInfo {
-    const { destination } = target;
-    const device: BacnetInfo['device'] = { instance: target.instance, address: destination.address.address, port: destination.address.port };
-    if (destination.network !== null) {
-      device.network = destination.network;
-      device.mac = destination.mac ?? '';
-    }
-    return { device, object: formatObjectReference(object), property: nameOf(PROPERTY_IDENTIFIERS, request.property), index: request.index };
+    return bacnetInfo(target, object, request);
   }
 }
 
-function isTooBig(err: unknown): boolean {
+/**
+ * Sends one confirmed request to `target`; a failure becomes its sentence
+ * (and silence after every retry drops the device's table entry).
+ */
+export async function sendConfirmed(
+  transactions: TransactionManager,
+  target: DeviceTarget,
+  words: RequestWords,
+  service: number,
+  data: Buffer,
+  timing: Pick<ReadRequest, 'timeoutMs' | 'retries'>,
+): Promise<Buffer | null> {
+  try {
+    return await transactions.request({
+      destination: target.destination,
+      deviceKey: target.key,
+      service,
+      data,
+      timeoutMs: timing.timeoutMs,
+      retries: timing.retries,
+    });
+  } catch (err) {
+    if (!(err instanceof TransactionError)) throw err;
+    if (err.failure.kind === 'timeout') target.forget();
+    throw requestFailed(words, err.failure);
+  }
+}
+
+/** msg.bacnet for a request to `target` of `object` as sent. */
+export function bacnetInfo(target: DeviceTarget, object: ObjectReference, request: Pick<ReadRequest, 'property' | 'index'>): BacnetInfo {
+  const { destination } = target;
+  const device: BacnetInfo['device'] = { instance: target.instance, address: destination.address.address, port: destination.address.port };
+  if (destination.network !== null) {
+    device.network = destination.network;
+    device.mac = destination.mac ?? '';
+  }
+  return { device, object: formatObjectReference(object), property: nameOf(PROPERTY_IDENTIFIERS, request.property), index: request.index };
+}
+
+/** True for `all`, `required` and `optional`, which only ReadPropertyMultiple reads. */
+export function isPropertySelection(property: number): boolean {
+  return SELECTIONS.has(property);
+}
+
+/** True for the aborts that mean the answer was too big for one APDU (CLIENT.md "Confirmed requests"). */
+export function isTooBig(err: unknown): boolean {
   return err instanceof ClientError && err.failure?.kind === 'abort' && TOO_BIG.has(err.failure.reason);
 }

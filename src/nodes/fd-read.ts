@@ -1,10 +1,11 @@
 /**
  * fd-read: reads a property of an object of a device through the config
  * node's registration (CLIENT.md "fd-read"). One read per message; an array
- * in msg.payload asks for many, each element getting its value or its error.
+ * in msg.payload asks for many (ReadPropertyMultiple per device where it
+ * takes it), each element getting its value or its error.
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
-import type { ReadRequest, ReadResult } from '../client/point-client';
+import { BacnetInfo, ReadRequest, isPropertySelection } from '../client/point-client';
 import { errorMessage } from '../util/errors';
 import { attachToBbmd, nodeError } from './attach-to-bbmd';
 import { PointDefaults, PointFields, PointInputError, READ_KEYS, isPlainObject, parsePointFields, pointRequest } from './point-request';
@@ -13,9 +14,6 @@ import { registerNamesRoute } from './names-route';
 import type { BbmdConfigNode } from './registration-user';
 
 type ReadDef = NodeDef & PointFields & { bbmd?: string };
-
-/** Reads of one array message running at once (the per-device limits still apply below). */
-const ARRAY_CONCURRENCY = 4;
 
 export default function register(RED: NodeAPI): void {
   registerNamesRoute(RED);
@@ -60,7 +58,7 @@ export default function register(RED: NodeAPI): void {
         return done(nodeError(RED, 'fd-read.errors.bad-input', err.message));
       }
       if (waitsForRegistration(config, request)) node.status({ fill: 'yellow', shape: 'ring', text: RED._('fd-read.status.waiting') });
-      config.client.points.read(request).then(
+      readOne(config, request).then(
         (result) => {
           node.status(valueStatus(result.value));
           deliver(msg, result);
@@ -88,7 +86,16 @@ function requestObject(payload: unknown): Record<string, unknown> | null {
   return payload;
 }
 
-function deliver(msg: NodeMessage, result: ReadResult): void {
+/** One read: ReadProperty, or for `all`/`required`/`optional` ReadPropertyMultiple (CLIENT.md: only it reads those). */
+async function readOne(config: BbmdConfigNode, request: ReadRequest): Promise<{ value: unknown; bacnet: BacnetInfo }> {
+  if (!isPropertySelection(request.property)) return config.client.points.read(request);
+  const [outcome] = await config.client.multiple.read([request]);
+  if (outcome === undefined) throw new Error('fd-read: no outcome for the read');
+  if ('error' in outcome) throw outcome.error;
+  return outcome;
+}
+
+function deliver(msg: NodeMessage, result: { value: unknown; bacnet: BacnetInfo }): void {
   const out = msg as NodeMessage & { bacnet?: unknown };
   out.payload = result.value;
   out.bacnet = result.bacnet;
@@ -97,24 +104,28 @@ function deliver(msg: NodeMessage, result: ReadResult): void {
 
 type ArrayResult = Record<string, unknown> & ({ value: unknown } | { error: string });
 
-/** Every element read (a few at a time), in order; a bad element gets its error and does not stop the others. */
+/**
+ * Every element read (grouped per device into ReadPropertyMultiple where the
+ * device takes it), in order; a bad element gets its error and does not stop the others.
+ */
 async function readMany(config: BbmdConfigNode, defaults: PointDefaults, elements: unknown[]): Promise<ArrayResult[]> {
   const results: ArrayResult[] = new Array<ArrayResult>(elements.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < elements.length) {
-      const at = next++;
-      const element = elements[at];
-      const echo = isPlainObject(element) ? { ...element } : { request: element };
-      try {
-        if (!isPlainObject(element)) throw new PointInputError(`element ${at} is not an object { device?, object?, property?, index? }`);
-        const result = await config.client.points.read(pointRequest(defaults, requestObject(element), true));
-        results[at] = { ...echo, value: result.value };
-      } catch (err) {
-        results[at] = { ...echo, error: errorMessage(err) };
-      }
+  const echo = (element: unknown): Record<string, unknown> => (isPlainObject(element) ? { ...element } : { request: element });
+  const requests: ReadRequest[] = [];
+  const positions: number[] = [];
+  elements.forEach((element, at) => {
+    try {
+      if (!isPlainObject(element)) throw new PointInputError(`element ${at} is not an object { device?, object?, property?, index? }`);
+      requests.push(pointRequest(defaults, requestObject(element), true));
+      positions.push(at);
+    } catch (err) {
+      results[at] = { ...echo(element), error: errorMessage(err) };
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(ARRAY_CONCURRENCY, elements.length) }, worker));
+  });
+  const outcomes = requests.length === 0 ? [] : await config.client.multiple.read(requests);
+  outcomes.forEach((outcome, i) => {
+    const at = positions[i]!;
+    results[at] = 'error' in outcome ? { ...echo(elements[at]), error: errorMessage(outcome.error) } : { ...echo(elements[at]), value: outcome.value };
+  });
   return results;
 }

@@ -45,18 +45,20 @@ describe('fd-read arrays and long lists (test helper, demo site)', function () {
     const results = answer.msg.payload as Record<string, unknown>[];
     assert.equal(results.length, payload.length);
     assert.deepEqual(results[0], { object: 'analog-input:1', value: 21.5 });
-    assert.deepEqual(results[1], { object: 'analog-input:9', error: 'device 1202 refused ReadProperty of analog-input:9 present-value: object / unknown-object' });
+    assert.deepEqual(results[1], { object: 'analog-input:9', error: 'device 1202 refused ReadPropertyMultiple of analog-input:9 present-value: object / unknown-object' });
     assert.match(String(results[2]!.error), /analog-inptu.*did you mean "analog-input"/);
     assert.equal(results[2]!.object, 'analog-inptu:1');
     assert.equal(results[3]!.request, 'x');
     assert.match(String(results[3]!.error), /element 3 is not an object/);
-    assert.deepEqual(results[4], { object: 'binary-value:1', property: 'units', error: 'device 1202 refused ReadProperty of binary-value:1 units: property / unknown-property' });
+    assert.deepEqual(results[4], { object: 'binary-value:1', property: 'units', error: 'device 1202 refused ReadPropertyMultiple of binary-value:1 units: property / unknown-property' });
     assert.deepEqual(results[5], { object: 'multi-state-value:1', value: 1 });
     assert.deepEqual(results[6], { device: 1201, object: 'analog-value:1', property: 'priority-array', index: 0, value: 16 });
     assert.match(String(results[7]!.error), /"colour"/);
     assert.deepEqual(statusOf('point'), { fill: 'yellow', shape: 'dot', text: '5 of 8 failed' });
     assert.deepEqual(probe.errors, []);
-    assert.equal(demo.devices[1]!.server.requests.length, 4, 'the bad elements sent nothing');
+    // One ReadPropertyMultiple for device 1202's four reads; the bad elements sent nothing.
+    assert.deepEqual(demo.devices[1]!.server.requests.map((r) => r.service), ['ReadPropertyMultiple']);
+    assert.deepEqual(demo.devices[1]!.server.readPropertyMultipleSpecs[0]!.flatMap((spec) => spec.properties).length, 4);
 
     const good = await probe.ask({ payload: [{ object: 'analog-input:1' }, { object: 'binary-value:1' }] });
     assert.deepEqual(good.msg.payload, [{ object: 'analog-input:1', value: 21.5 }, { object: 'binary-value:1', value: 'inactive' }]);
@@ -67,7 +69,7 @@ describe('fd-read arrays and long lists (test helper, demo site)', function () {
     await deploy({ devices: 2 }, { device: '1202', object: '', property: 'present-value' });
     const answer = await probe.ask({ payload: [{ object: 'analog-input:7' }, { object: 'bogus:1' }, { object: 'analog-input:1', property: 'priority-array' }] });
     assert.equal(answer.ok, false);
-    assert.deepEqual(reported(), ['fd-read.errors.failed: device 1202 refused ReadProperty of analog-input:7 present-value: object / unknown-object']);
+    assert.deepEqual(reported(), ['fd-read.errors.failed: device 1202 refused ReadPropertyMultiple of analog-input:7 present-value: object / unknown-object']);
     assert.deepEqual(statusOf('point'), { fill: 'red', shape: 'ring', text: 'all 3 failed' });
     assert.deepEqual(probe.out, []);
   });

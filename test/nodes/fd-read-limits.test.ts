@@ -59,6 +59,8 @@ describe('fd-read limits, close and leaks (test helper, demo site)', function ()
   it('150 reads in one array: at most 2 outstanding at the device, none busy, every one answered', async () => {
     await deploy({});
     device().answerDelayMs = 5;
+    // Without ReadPropertyMultiple the array is 150 ReadProperty requests: the per-device limits under load.
+    device().readPropertyMultiple = false;
     const track = trackOutstanding(device());
     const payload = Array.from({ length: 150 }, (_, i) => ({ object: i % 2 === 0 ? 'analog-input:1' : 'multi-state-value:1' }));
     const answer = await probe.ask({ payload }, 20_000);
@@ -70,6 +72,7 @@ describe('fd-read limits, close and leaks (test helper, demo site)', function ()
     assert.equal(track.max, 2, 'two outstanding at the device at most (and it got that far)');
     assert.equal(track.now, 0);
     assert.equal(device().server.counters.readProperty, 151);
+    assert.ok(device().server.counters.readPropertyMultiple <= 2, 'the batches sent before the first Reject came back, at most');
   });
 
   it('150 messages at once: at most 2 outstanding, the ones beyond 100 waiting fail with busy, every message ends', async () => {
