@@ -129,3 +129,6 @@ export {
   readPropertyMultipleRequestLength,
 } from './protocol/services/read-property-multiple';
 export type { ReadAccessResult, ReadAccessResultItem, ReadAccessSpecification } from './protocol/services/read-property-multiple';
+export { MultipleReader, planBatches } from './client/read-multiple';
+export type { BatchItem, MultipleReadOutcome, PropertyValues } from './client/read-multiple';
+export { isPropertySelection } from './client/point-client';
