@@ -124,7 +124,8 @@ describe('FakeDevice as a BACnet server (ReadProperty, WriteProperty, segmentati
     assert.equal(bad[bad.length - 1], 16);
     bad[bad.length - 1] = 17;
     assert.deepEqual(await ask(d, bad), { type: 'reject', invokeId: 8, reason: numberOf(REJECT_REASONS, 'parameter-out-of-range') });
-    assert.deepEqual(await ask(d, request(SERVICE.subscribeCov, Buffer.alloc(0), 9)), { type: 'reject', invokeId: 9, reason: numberOf(REJECT_REASONS, 'unrecognized-service') });
+    // AtomicReadFile (6): a service the fake device does not offer (SubscribeCOV is now fake-cov.ts's).
+    assert.deepEqual(await ask(d, request(6, Buffer.alloc(0), 9)), { type: 'reject', invokeId: 9, reason: numberOf(REJECT_REASONS, 'unrecognized-service') });
     assert.deepEqual(await ask(d, request(SERVICE.readProperty, Buffer.from([0x09]), 10)), { type: 'reject', invokeId: 10, reason: numberOf(REJECT_REASONS, 'invalid-tag') });
     assert.equal(valueOf(await ask(d, readRequest('analog-value:1', 'present-value', null, 11))), 20, 'nothing was written');
     assert.equal(d.server.counters.errors, 7);

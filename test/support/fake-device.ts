@@ -28,7 +28,8 @@ import { BvlcFunction, decodeBvll, encodeNpduFrame } from '../../dist/protocol/b
 import { decodeConfirmedApdu } from '../../dist/protocol/confirmed-apdu';
 import { DecodeError } from '../../dist/protocol/decode-error';
 import { decodeNpdu, encodeNpdu, GLOBAL_NETWORK, NpduHeader, NpduOptions } from '../../dist/protocol/npdu';
-import { FakeDeviceServer, ServerSettings } from './fake-device-server';
+import { FakeCov } from './fake-cov';
+import { FakeDeviceServer, Reply, ServerSettings } from './fake-device-server';
 import { FakeObjectDatabase } from './fake-objects';
 import { BbmdLink, FakeDeviceCounters, FakeDeviceOptions, IAmSent, LOOPBACK, ReplyMode, WhoIsSeen } from './fake-device-types';
 
@@ -81,6 +82,8 @@ export class FakeDevice extends EventEmitter {
   readonly objects: FakeObjectDatabase;
   /** The confirmed-service server: its counters, `requests` and `segmentAcks` logs. */
   readonly server: FakeDeviceServer;
+  /** The COV server (fake-cov.ts): subscriptions, notifications sent, cancellations, restart(). */
+  readonly cov: FakeCov;
   /** Fixed reply mode, or null to follow the attached BBMD; may be changed while running. */
   replyMode: ReplyMode | null;
   readonly counters: FakeDeviceCounters = { received: 0, whoIs: 0, iAm: 0, malformed: 0, refused: 0, sendErrors: 0, internalErrors: 0 };
@@ -134,6 +137,7 @@ export class FakeDevice extends EventEmitter {
       readPropertyMultiple: this.readPropertyMultiple,
     });
     this.server = new FakeDeviceServer(this.objects, () => this.serverSettings(), this.timers);
+    this.cov = new FakeCov(this.objects, { instance: deviceInstance, maxApdu: this.maxApdu }, this.timers, (subscribers) => this.announce(subscribers));
     // Fail now, not on the first Who-Is, if the I-Am cannot be built.
     this.iAmNpdu('forwarded');
   }
@@ -201,6 +205,7 @@ export class FakeDevice extends EventEmitter {
     if (!this.stopping) {
       this.stopping = (async () => {
         this.server.stop();
+        this.cov.stop();
         for (const timer of this.timers) clearTimeout(timer);
         this.timers.clear();
         if (this.starting) await this.starting.catch(() => undefined);
@@ -292,7 +297,28 @@ export class FakeDevice extends EventEmitter {
     if (!this.answerConfirmed || !this.addressedToMe(ctx.npdu)) return;
     const apdu = decodeConfirmedApdu(ctx.apdu); // DecodeError: counted as malformed by onMessage
     const peer = `${ctx.from.address}:${ctx.from.port}/${ctx.npdu.snet ?? ''}/${ctx.npdu.sadr ?? ''}`;
-    this.server.handle(apdu, peer, ctx.from, (answer, expectingReply) => this.sendAnswer(ctx, answer, expectingReply));
+    const reply: Reply = (answer, expectingReply) => this.sendAnswer(ctx, answer, expectingReply);
+    if (!this.cov.handle(apdu, peer, ctx.from, reply)) this.server.handle(apdu, peer, ctx.from, reply);
+  }
+
+  /**
+   * The restart I-Am (FakeCov.restart): a global broadcast through the attached
+   * BBMD, else unicast to each former subscriber, since loopback has no subnet to broadcast on.
+   */
+  private announce(subscribers: Reply[]): void {
+    const bbmd = this.link?.boundAddress;
+    if (bbmd && this.socket) {
+      this.counters.iAm++;
+      this.socket.send(encodeNpduFrame(BvlcFunction.OriginalBroadcastNpdu, this.iAmNpdu('forwarded')), bbmd.port, bbmd.address, (err) => {
+        if (err) this.counters.sendErrors++;
+      });
+      return;
+    }
+    const apdu = encodeIAmApdu({ deviceInstance: this.deviceInstance, maxApdu: this.maxApdu, segmentation: this.segmentation, vendorId: this.vendorId });
+    for (const reply of subscribers) {
+      this.counters.iAm++;
+      reply(apdu, false);
+    }
   }
 
   private onWhoIs(ctx: ApduContext): void {

@@ -66,6 +66,8 @@ const err = (errorClass: string, errorCode: string): { error: FakeError } => ({ 
 export class FakeObjectDatabase {
   private readonly objects = new Map<string, FakeObject>();
   private readonly deviceKey: string;
+  /** Told the canonical key of an object after each set() and successful write() (the COV server listens). */
+  onChange: ((key: string) => void) | null = null;
 
   constructor(options: FakeObjectsOptions) {
     this.deviceKey = `device:${options.deviceInstance}`;
@@ -132,6 +134,7 @@ export class FakeObjectDatabase {
     const object = this.objects.get(canonicalKey(key));
     if (!object) throw new Error(`no object ${key}`);
     object.set(property, value);
+    this.onChange?.(canonicalKey(key));
   }
 
   /**
@@ -191,6 +194,7 @@ export class FakeObjectDatabase {
     } else {
       object.set(name, value);
     }
+    this.onChange?.(key);
     return null;
   }
 

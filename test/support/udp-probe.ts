@@ -16,6 +16,8 @@ import { FakeDeviceOptions, LOOPBACK } from './fake-device-types';
 export interface Answer {
   npdu: NpduHeader;
   apdu: ConfirmedApdu | null;
+  /** The APDU's octets (for unconfirmed ones: an I-Am, a COV notification). */
+  raw: Buffer;
 }
 
 /** A raw client socket: sends frames, queues what comes back. */
@@ -27,7 +29,7 @@ export class Probe {
       const frame = decodeBvll(raw) as { npdu: Buffer };
       const npdu = decodeNpdu(frame.npdu);
       const apdu = frame.npdu.subarray(npdu.apduOffset);
-      this.queue.push({ npdu, apdu: apdu[0] >> 4 === 1 ? null : decodeConfirmedApdu(apdu) });
+      this.queue.push({ npdu, apdu: apdu[0] >> 4 === 1 ? null : decodeConfirmedApdu(apdu), raw: Buffer.from(apdu) });
       this.waiting?.();
     });
   }
