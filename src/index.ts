@@ -132,3 +132,18 @@ export type { ReadAccessResult, ReadAccessResultItem, ReadAccessSpecification } 
 export { MultipleReader, planBatches } from './client/read-multiple';
 export type { BatchItem, MultipleReadOutcome, PropertyValues } from './client/read-multiple';
 export { isPropertySelection } from './client/point-client';
+// COV (clause 13.6, 13.7, 13.14, 13.15): subscriptions and notifications, the service data.
+export { decodeSubscribeCovRequest, encodeSubscribeCovRequest, isCovCancellation } from './protocol/services/subscribe-cov';
+export type { SubscribeCovRequest } from './protocol/services/subscribe-cov';
+export { decodeSubscribeCovPropertyRequest, encodeSubscribeCovPropertyRequest } from './protocol/services/subscribe-cov-property';
+export type { SubscribeCovPropertyRequest } from './protocol/services/subscribe-cov-property';
+export {
+  UNCONFIRMED_COV_NOTIFICATION,
+  covValuesByName,
+  decodeCovNotification,
+  decodeUnconfirmedCovNotificationApdu,
+  encodeCovNotification,
+  encodeUnconfirmedCovNotificationApdu,
+  isUnconfirmedCovNotification,
+} from './protocol/services/cov-notification';
+export type { CovNotification, CovValue } from './protocol/services/cov-notification';
