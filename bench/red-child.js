@@ -21,6 +21,7 @@ const path = require('node:path');
 const dgram = require('node:dgram');
 const { PerformanceObserver } = require('node:perf_hooks');
 const { DBTN_FRAME, LOOPBACK, WHO_IS_NPDU, pause, until } = require('./lib');
+const { pointsJob } = require('./points');
 
 /** The package under test: this repository, or BENCH_PACKAGE (another build of it, to compare versions). */
 const ROOT = process.env.BENCH_PACKAGE ? path.resolve(process.env.BENCH_PACKAGE) : path.resolve(__dirname, '..');
@@ -664,6 +665,7 @@ async function main() {
     else if (job.kind === 'alloc-receive') await allocReceiveJob();
     else if (job.kind === 'soak') await soakJob();
     else if (job.kind === 'deploy') await deployJob();
+    else if (job.kind === 'points') await pointsJob({ job, TAB, startRed, started, registered, node, next, reply });
     else throw new Error(`unknown job kind ${job.kind}`);
     await stopRed();
     reply({ type: 'stopped' });

@@ -17,7 +17,7 @@
  *
  * Environment: BENCH_ROUNDS (default 7, at least 5), BENCH_CPU_PROF=<dir> (node --cpu-prof
  * every Node-RED child into <dir>), BENCH_LOG=info (Node-RED's log on stderr),
- * BENCH_ONLY=send,receive,drops,alloc,soak,deploy (only those parts, no results), BENCH_TRACE=1 (each
+ * BENCH_ONLY=send,receive,drops,alloc,soak,deploy,points (only those parts, no results), BENCH_TRACE=1 (each
  * receive turn: messages, CPU, minor page faults, GC time), BENCH_DEDUP_PROBE=1 (the wall time of each
  * duplicate check inside the runtime; it costs a clock pair per message, so not for the figures),
  * BENCH_PACKAGE=<dir> (another build of the package, e.g. an older version, to
@@ -30,6 +30,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { Child } = require('./proc');
 const { median } = require('./lib');
+const points = require('./points');
 
 const ROOT = path.resolve(__dirname, '..');
 const RESULTS = path.join(__dirname, 'results.json');
@@ -66,6 +67,11 @@ const CONFIG = {
   soakSends: 1_000_000,
   soakReceives: 1_000_000,
   deploys: 6,
+  /** fd-read polls of one device's points: points per poll, polls to warm up (each variant), turns per variant and round, polls per turn. */
+  points: 20,
+  pointsWarmPolls: 100,
+  pointsWindows: 6,
+  pointsPollsPerWindow: 100,
 };
 /** Node-RED children that measure bytes allocated: a new space no window fills (see red-child.js allocPerMessage). */
 const ALLOC_FLAGS = ['--expose-gc', '--max-semi-space-size=512', '--min-semi-space-size=512'];
@@ -359,6 +365,44 @@ async function deployAndClose() {
   }
 }
 
+// ---- 5. fd-read points ---------------------------------------------------------------------------
+
+/** Every round of the points part (bench/points.js), and the medians over the rounds. */
+async function pointsPart() {
+  const config = { points: CONFIG.points, warmPolls: CONFIG.pointsWarmPolls, windows: CONFIG.pointsWindows, pollsPerWindow: CONFIG.pointsPollsPerWindow };
+  /** @type {{ array: any[], single: any[], wall: number[], cpu: number[] }} */
+  const rounds = { array: [], single: [], wall: [], cpu: [] };
+  let readProperty = 0;
+  let readPropertyMultiple = 0;
+  for (let r = 0; r < ROUNDS; r++) {
+    const result = await points.pointsRound(spawn, finish, config, r);
+    const ratios = points.roundRatios(result.variants);
+    for (const v of points.VARIANTS) rounds[/** @type {'array' | 'single'} */ (v)].push(result.variants[v]);
+    rounds.wall.push(ratios.wall);
+    rounds.cpu.push(ratios.cpu);
+    readProperty += result.readProperty;
+    readPropertyMultiple += result.readPropertyMultiple;
+    log(
+      `points round ${r + 1}/${ROUNDS} (points/s; CPU µs/point): ${points.VARIANTS.map((v) => `${v} ${int(median(result.variants[v].pointsPerSecond))}; ${fixed(median(result.variants[v].cpuUsPerPoint))}`).join(', ')}; ` +
+        `array vs single ${fixed(ratios.wall, 2)} (CPU ${fixed(ratios.cpu, 2)}); the device answered ${int(result.readPropertyMultiple)} ReadPropertyMultiple, ${int(result.readProperty)} ReadProperty`,
+    );
+  }
+  /** The median over the rounds of each round's median over its turns. @param {any[]} list @param {string} key */
+  const of = (list, key) => median(list.map((x) => median(x[key])));
+  const figures = (/** @type {any[]} */ list) => ({
+    pointsPerSecond: of(list, 'pointsPerSecond'),
+    cpuUsPerPoint: of(list, 'cpuUsPerPoint'),
+    userUsPerPoint: of(list, 'userUsPerPoint'),
+    systemUsPerPoint: of(list, 'systemUsPerPoint'),
+  });
+  const summary = { array: figures(rounds.array), single: figures(rounds.single), wallRatio: median(rounds.wall), cpuRatio: median(rounds.cpu), wallRounds: rounds.wall, cpuRounds: rounds.cpu, readProperty, readPropertyMultiple };
+  log(
+    `points: array ${int(summary.array.pointsPerSecond)}/s (${fixed(summary.array.cpuUsPerPoint)} CPU µs/point), single ${int(summary.single.pointsPerSecond)}/s ` +
+      `(${fixed(summary.single.cpuUsPerPoint)}); array vs single ${fixed(summary.wallRatio, 2)} points/s, ${fixed(summary.cpuRatio, 2)} CPU`,
+  );
+  return summary;
+}
+
 // ---- report -----------------------------------------------------------------------------------
 
 function machine() {
@@ -394,7 +438,7 @@ function table(header, rows) {
   return [line(header), `|${widths.map((w, i) => (i === 0 ? ':' : '-') + '-'.repeat(w) + (i === 0 ? '-' : ':')).join('|')}|`, ...rows.map(line)].join('\n');
 }
 
-/** BENCH_ONLY=send,receive,drops,alloc,soak,deploy runs only those parts (for working on the bench; results.json is then not written). */
+/** BENCH_ONLY=send,receive,drops,alloc,soak,deploy,points runs only those parts (for working on the bench; results.json is then not written). */
 const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : null;
 const runs = (/** @type {string} */ part) => !ONLY || ONLY.has(part);
 
@@ -444,8 +488,9 @@ async function main() {
   if (mem) log(`soak: ${int(mem.broadcastsSent)} broadcasts, ${int(mem.received)} received in ${fixed(mem.seconds, 1)} s`);
   const deploys = runs('deploy') ? await deployAndClose() : null;
   if (deploys) log(`deploy to registered ${deploys.map((/** @type {any} */ d) => fixed(d.deployToRegisteredMs, 1)).join(', ')} ms; close ${deploys.map((/** @type {any} */ d) => d.closeMs).join(', ')} ms`);
+  const poll = runs('points') ? await pointsPart() : null;
   await finish(peer);
-  if (!drops || !allocS || !allocR || !mem || !deploys) {
+  if (!drops || !allocS || !allocR || !mem || !deploys || !poll) {
     log('BENCH_ONLY: part of the bench ran; no table, bench/results.json left as it was');
     return;
   }
@@ -484,6 +529,10 @@ async function main() {
     receiveAllocBytesPerMsg: Math.round(allocR.receive.bytesPerMsg),
     deployToRegisteredMs: round(deployMs, 1),
     closeMs: round(closeMs, 1),
+    pointsArrayPerSecond: Math.round(poll.array.pointsPerSecond),
+    pointsSinglePerSecond: Math.round(poll.single.pointsPerSecond),
+    pointsArrayVsSingle: round(poll.wallRatio, 2),
+    pointsCpuArrayVsSingle: round(poll.cpuRatio, 2),
   };
   fs.writeFileSync(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
 
@@ -584,6 +633,8 @@ async function main() {
       `${fixed(deployMs, 1)} ms (median; first ${fixed(deploys[0].deployToRegisteredMs, 1)} ms, range ${fixed(Math.min(...deploys.map((/** @type {any} */ d) => d.deployToRegisteredMs)), 1)}..${fixed(Math.max(...deploys.map((/** @type {any} */ d) => d.deployToRegisteredMs)), 1)}); ` +
       `redeploy closes the config node (Delete-FDT-Entry answered, socket closed) in ${fixed(closeMs, 0)} ms as Node-RED times it; the whole redeploy ${fixed(redeployMs, 1)} ms.`,
   );
+  out.push('');
+  out.push(...points.pointsReport(poll, CONFIG, { table, int, fixed }));
   out.push('');
   const check = (/** @type {boolean} */ ok, /** @type {string} */ text) => `   ${ok ? 'met   ' : 'MISSED'} ${text}`;
   out.push('Targets:');

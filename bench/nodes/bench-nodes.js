@@ -11,6 +11,8 @@
  * - bench-floor: sends one prebuilt frame per message with dgram and calls done()
  *   from the send callback; nothing else. The floor of a sending node.
  * - bench-sink: counts what arrives (and, with `topics`, when each msg.topic first came).
+ * - bench-points: counts fd-read's answers and the reads that failed in them (an array's
+ *   elements with `error`); `after(n)` resolves once n more messages have arrived.
  */
 'use strict';
 
@@ -82,4 +84,35 @@ module.exports = function (RED) {
     });
   }
   RED.nodes.registerType('bench-sink', BenchSink);
+
+  /** @this {any} @param {any} def */
+  function BenchPoints(def) {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    node.count = 0;
+    node.failed = 0;
+    node.firstError = '';
+    /** @type {{ at: number, resolve: () => void } | null} */
+    let waiter = null;
+    /** @param {number} n @returns {Promise<void>} */
+    node.after = (n) => new Promise((resolve) => (waiter = { at: node.count + n, resolve }));
+    this.on('input', (/** @type {any} */ msg, /** @type {any} */ _send, /** @type {() => void} */ done) => {
+      node.count++;
+      if (Array.isArray(msg.payload)) {
+        for (const element of msg.payload) {
+          if (element && element.error !== undefined) {
+            node.failed++;
+            node.firstError ||= String(element.error);
+          }
+        }
+      }
+      if (waiter && node.count >= waiter.at) {
+        const w = waiter;
+        waiter = null;
+        w.resolve();
+      }
+      done();
+    });
+  }
+  RED.nodes.registerType('bench-points', BenchPoints);
 };

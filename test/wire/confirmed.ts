@@ -2,8 +2,10 @@
  * The wire test's confirmed requests, sent through the package's own client
  * (BacnetClient on the registration lease, as the config node does): a
  * ReadProperty of a present-value, a WriteProperty with a priority and its
- * NULL relinquish, a segmented object-list read, a read through a router and
- * a read answered with an Error-PDU; and the frames each phase must hold as
+ * NULL relinquish, a segmented object-list read, a read through a router, a
+ * read answered with an Error-PDU and an fd-read-like array of reads sent as
+ * one ReadPropertyMultiple (with errors per property in its Complex-ACK); and
+ * the frames each phase must hold as
  * Wireshark decodes them. Invoke IDs and Segment-ACKs are taken from what the
  * fake devices received (their request and Segment-ACK logs).
  */
@@ -21,6 +23,7 @@ export const LARGE_DEVICE_OPTIONS = { maxApdu: 480, windowSize: 2 };
 
 const READ_PROPERTY = '12';
 const WRITE_PROPERTY = '15';
+const READ_PROPERTY_MULTIPLE = '14';
 /** Our confirmed requests' max-APDU-length-accepted 1476 (code 5) and max-segments-accepted 64 (code 6). */
 const MAX_APDU_CODE = '5';
 const MAX_SEGMENTS_CODE = '6';
@@ -32,6 +35,14 @@ const ROUTED_MAC = '10';
 
 const prop = (name: string): number => numberOf(PROPERTY_IDENTIFIERS, name);
 const type = (name: string): number => numberOf(OBJECT_TYPES, name);
+
+/** The read-multiple phase's reads: object type, instance, property; analog-input:9 is not on the device, and an analog-input has no priority-array. */
+const MULTIPLE_READS: [string, number, string][] = [
+  ['analog-input', 1, 'present-value'],
+  ['analog-input', 1, 'units'],
+  ['analog-input', 9, 'present-value'],
+  ['analog-input', 1, 'priority-array'],
+];
 
 /** What the devices saw in each phase: the requests (for their invoke IDs), Segment-ACKs, segments sent. */
 export interface ConfirmedRun {
@@ -92,7 +103,14 @@ export async function runConfirmedPhases(client: BacnetClient, devices: Confirme
   await phase('error', direct, () =>
     assert.rejects(client.points.read(req(direct, 'analog-input', 99, 'present-value')), /refused ReadProperty of analog-input:99 present-value: object \/ unknown-object/),
   );
+  // An fd-read array to one device: two values, an object and a property the device lacks, in one request.
+  const outcomes = await phase('read-multiple', direct, () => client.multiple.read(MULTIPLE_READS.map(([o, i, p]) => req(direct, o, i, p))));
+  assert.deepEqual(
+    outcomes.map((o) => ('error' in o ? o.error.message.replace(/^.*: /, '') : o.value)),
+    [21.5, 'degrees-celsius', 'object / unknown-object', 'property / unknown-property'],
+  );
   for (const [name, seen] of run.requests) assert.equal(seen.length, 1, `phase ${name}: the device received one request`);
+  assert.equal(run.requests.get('read-multiple')?.[0]?.service, 'ReadPropertyMultiple');
   assert.deepEqual(['write-property', 'relinquish'].map((p) => run.requests.get(p)?.[0]?.priority), [PRIORITY, PRIORITY]);
   return run;
 }
@@ -134,13 +152,14 @@ export function confirmedExpectations(run: ConfirmedRun, devices: ConfirmedDevic
     },
     texts,
   });
-  const answer = (what: string, device: FakeDevice, phase: string, apduType: string, service: string, fields: Record<string, string[]>): Expected => ({
+  const answer = (what: string, device: FakeDevice, phase: string, apduType: string, service: string, fields: Record<string, string[]>, texts: string[] = []): Expected => ({
     what,
     direction: 'received',
     peer: port(device),
     function: 0x0a,
     length: null,
     fields: { 'bacapp.type': [apduType], 'bacapp.invoke_id': [invokeId(phase)], 'bacapp.confirmed_service': [service], ...fields },
+    texts,
   });
   const unsegmented = { 'bacapp.segmented_request': ['0'], 'bacapp.more_segments': ['0'], 'bacapp.sequence_number': [], 'bacapp.window_size': [] };
   const pv = objectFields('analog-input', 1, 'present-value');
@@ -184,6 +203,12 @@ export function confirmedExpectations(run: ConfirmedRun, devices: ConfirmedDevic
       'bacapp.window_size': [window],
     },
   }));
+  // One specification per object, in the order first named: analog-input:1 (present-value, units, priority-array), analog-input:9 (present-value).
+  const multipleFields = {
+    'bacapp.objectType': [String(type('analog-input')), String(type('analog-input'))],
+    'bacapp.instance_number': ['1', '9'],
+    'bacapp.property_identifier': ['present-value', 'units', 'priority-array', 'present-value'].map((p) => String(prop(p))),
+  };
   const routedName = objectFields('device', routed.deviceInstance, 'object-name');
 
   return {
@@ -229,6 +254,20 @@ export function confirmedExpectations(run: ConfirmedRun, devices: ConfirmedDevic
       request('ReadProperty analog-input:99 present-value', direct, 'error', READ_PROPERTY, objectFields('analog-input', 99, 'present-value')),
       // Error class object (1), error code unknown-object (31).
       answer('Error-PDU object / unknown-object', direct, 'error', '5', READ_PROPERTY, { 'bacapp.error_class': ['1'], 'bacapp.error_code': ['31'] }),
+    ],
+    'read-multiple': [
+      request('ReadPropertyMultiple analog-input:1 present-value, units, priority-array; analog-input:9 present-value', direct, 'read-multiple', READ_PROPERTY_MULTIPLE, {
+        ...multipleFields,
+        'bacapp.error_class': [],
+      }),
+      // The values, then the errors in place of values: property / unknown-property (2 / 32), object / unknown-object (1 / 31).
+      answer('Complex-ACK ReadPropertyMultiple with two values and two errors', direct, 'read-multiple', '3', READ_PROPERTY_MULTIPLE, {
+        ...unsegmented,
+        ...multipleFields,
+        'bacapp.present_value.real': ['21.5'],
+        'bacapp.error_class': ['2', '1'],
+        'bacapp.error_code': ['32', '31'],
+      }, ['units:  Degrees Celsius (62)', 'propertyAccessError']),
     ],
   };
 }

@@ -13,7 +13,8 @@
  * unicasts (one from a device behind a router), Read-BDT, one renewal, then
  * the client's confirmed requests (confirmed.ts: ReadProperty, WriteProperty
  * with a priority and its NULL relinquish, a segmented Complex-ACK with our
- * Segment-ACKs, a routed read, an Error-PDU), and Delete-FDT-Entry on release.
+ * Segment-ACKs, a routed read, an Error-PDU, a ReadPropertyMultiple whose
+ * Complex-ACK holds errors per property), and Delete-FDT-Entry on release.
  *
  * Where tshark is missing (or may not capture) the test says why and is
  * skipped; with CI set it fails instead, so that CI never skips it silently.
@@ -71,7 +72,7 @@ describe('wire conformance: Wireshark decodes every frame (tshark on loopback)',
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('register, renew, Read-FDT, Read-BDT, DBTN Who-Is, I-Am replies, Forwarded-NPDU, the client\'s ReadProperty, WriteProperty, segmented and routed reads, Error-PDU, Delete-FDT-Entry', async function () {
+  it('register, renew, Read-FDT, Read-BDT, DBTN Who-Is, I-Am replies, Forwarded-NPDU, the client\'s ReadProperty, WriteProperty, segmented and routed reads, Error-PDU, ReadPropertyMultiple with per-property errors, Delete-FDT-Entry', async function () {
     console.log(`      ${tsharkVersion}`);
     // Device 0 sits behind a router (SNET 5) and replies through the BBMD (Forwarded-NPDU);
     // device 1 replies by unicast; device 2 (the large one, which segments) through the BBMD.
