@@ -10,7 +10,7 @@ import path from 'node:path';
 
 const ROOT = path.resolve(__dirname, '../..');
 const LOCALES = path.join(ROOT, 'nodes', 'locales');
-const TYPES = ['bacnet-bbmd', 'fd-broadcast', 'fd-status', 'fd-receive', 'fd-send', 'fd-read', 'fd-write'];
+const TYPES = ['bacnet-bbmd', 'fd-broadcast', 'fd-status', 'fd-receive', 'fd-send', 'fd-read', 'fd-write', 'fd-cov'];
 const FLOW_TYPES = TYPES.filter((t) => t !== 'bacnet-bbmd');
 const STATES = ['registered', 'registering', 'rejected', 'unreachable', 'stopped'];
 
