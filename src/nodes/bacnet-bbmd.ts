@@ -66,7 +66,12 @@ class BbmdRuntime implements BbmdConfigNode {
     }
     const host = typeof fields.host === 'string' ? fields.host : String(fields.host ?? '');
     this.label = this.settings ? `${this.settings.bbmd.host}:${this.settings.bbmd.port}` : host;
-    this.client = new BacnetClient({ lease: () => this.lease(), label: this.label, warn: (text) => node.warn(text) });
+    this.client = new BacnetClient({
+      lease: () => this.lease(),
+      label: this.label,
+      warn: (text) => node.warn(text),
+      publicAddress: this.settings?.publicAddress != null,
+    });
   }
 
   addUser(user: RegistrationUser): void {
@@ -240,6 +245,8 @@ class BbmdRuntime implements BbmdConfigNode {
 
   /** Every user hears of it, with the status dot translated once here (one catalog, as MQTT's config node does). */
   private broadcastSnapshot(snapshot: FdSnapshot): void {
+    // fd-cov subscribes again when the registration recovers.
+    this.client.registrationChanged(snapshot.registered);
     const status = this.statusOf(snapshot);
     for (const user of this.users) {
       try {

@@ -6,6 +6,7 @@
  * NPDU first: answers to its requests, and requests sent to us (server duty).
  */
 import type * as dgram from 'node:dgram';
+import { CovNotifications } from '../client/cov-notifications';
 import { ServerDuty } from '../client/server-duty';
 import { TransactionManager } from '../client/transaction-manager';
 import { systemClock } from '../util/clock';
@@ -25,6 +26,8 @@ export class UdpEndpoint extends UdpSocket {
   readonly transactions = new TransactionManager({ clock: systemClock, socket: this });
   /** Answers confirmed requests sent to this socket. */
   readonly serverDuty = new ServerDuty(this);
+  /** COV notifications to the subscriptions on this socket (process IDs are unique per socket). */
+  readonly covNotifications = new CovNotifications(systemClock, this.transactions);
 
   private refs = 0;
   private readonly registrations: RegistrationTable;
@@ -34,6 +37,7 @@ export class UdpEndpoint extends UdpSocket {
     super(config, log);
     this.registrations = new RegistrationTable(this, `UDP socket ${this.key}`, resolveHost);
     this.router = new DatagramRouter(this.registrations);
+    this.serverDuty.notifications.add((notification) => this.covNotifications.handleConfirmed(notification));
   }
 
   /** Datagrams that could not be decoded, on this socket. */
@@ -85,7 +89,9 @@ export class UdpEndpoint extends UdpSocket {
     const datagram = decodeDatagram(data, from);
     // Before the router: receivers may get this very object, and the client copies what it keeps.
     if (datagram.kind === 'npdu' && datagram.received !== null && datagram.received.apdu !== null) {
-      if (!this.transactions.handle(datagram.received)) this.serverDuty.handle(datagram.received);
+      const received = datagram.received;
+      // Unconfirmed COV notifications still go on to the router: fd-receive may want them too.
+      if (!this.transactions.handle(received) && !this.serverDuty.handle(received)) this.covNotifications.handleUnconfirmed(received);
     }
     this.router.route(datagram, from);
   }
