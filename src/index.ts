@@ -147,3 +147,7 @@ export {
   isUnconfirmedCovNotification,
 } from './protocol/services/cov-notification';
 export type { CovNotification, CovValue } from './protocol/services/cov-notification';
+export { BACKOFF_MAX_MS, CovSubscription, MAX_LIFETIME_S, MIN_LIFETIME_S, backoffMs, renewalMs } from './client/cov-subscription';
+export type { CovFollowOptions, CovListener, CovMessage, CovState } from './client/cov-subscription';
+export { CovNotifications, covProcessId } from './client/cov-notifications';
+export type { CovNotificationCounters } from './client/cov-notifications';

@@ -8,6 +8,7 @@ import type { FdSnapshot } from '../registration/types';
 import type { RegistrationLease } from '../registration/registration-table';
 import type { BbmdNode } from './bacnet-bbmd';
 import type { BbmdConfigNode } from './registration-user';
+import { errorMessage } from '../util/errors';
 
 export interface Attachment {
   /** The config node, or null when the flow node names none (its status says so). */
@@ -29,7 +30,8 @@ export function attachToBbmd(
   node: Node,
   configId: unknown,
   onSnapshot: (snapshot: FdSnapshot) => void = () => undefined,
-  onClose: () => void = () => undefined,
+  /** The node's own cleanup, awaited before the node gives up its user hold on the config node. */
+  onClose: () => void | Promise<void> = () => undefined,
   /** False for nodes whose status shows their own results (fd-read, fd-write) rather than the registration. */
   mirrorStatus = true,
 ): Attachment {
@@ -48,15 +50,14 @@ export function attachToBbmd(
     node.status({ fill: 'red', shape: 'ring', text: RED._(`${node.type}.status.no-config`) });
   }
   node.on('close', (removed: boolean, done: () => void) => {
-    onClose();
-    if (!config) {
-      done();
-      return;
-    }
-    config.removeUser(user, removed).then(done, (err: Error) => {
-      node.warn(err.message);
-      done();
-    });
+    Promise.resolve()
+      .then(onClose)
+      .catch((err: unknown) => node.warn(errorMessage(err)))
+      .then(() => (config ? config.removeUser(user, removed) : undefined))
+      .then(done, (err: Error) => {
+        node.warn(err.message);
+        done();
+      });
   });
   return { config, currentLease: runtime ? () => runtime.currentLease() : () => null };
 }

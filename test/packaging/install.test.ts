@@ -2,7 +2,7 @@
  * What a user gets: `npm pack`, then `npm install <tarball>` into a fresh
  * Node-RED user directory, then Node-RED itself (a child process, as a user
  * starts it) with a flow that uses every node type against the BBMD emulator
- * on 127.0.0.1. All seven types must load with their editor definitions, help,
+ * on 127.0.0.1. All eight types must load with their editor definitions, help,
  * messages, icon and examples, register with the BBMD, deregister on stop, and
  * Node-RED's log must hold no warning or error except the few listed in
  * CORE_NOTICES, which Node-RED prints for every fresh user directory.
@@ -21,7 +21,7 @@ import { DemoSite, startDemoSite } from '../support/bbmd-emulator';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const MODULE = 'node-red-contrib-bacnet-fd';
-const TYPES = ['bacnet-bbmd', 'fd-broadcast', 'fd-status', 'fd-receive', 'fd-send', 'fd-read', 'fd-write'];
+const TYPES = ['bacnet-bbmd', 'fd-broadcast', 'fd-status', 'fd-receive', 'fd-send', 'fd-read', 'fd-write', 'fd-cov'];
 const LOOPBACK = '127.0.0.1';
 
 /**
@@ -139,7 +139,7 @@ describe('the packed tarball, installed in a fresh Node-RED user directory', fun
     for (const line of lines.filter((l) => /^npm warn install-scripts\s+\S+@/.test(l))) assert.match(line, new RegExp(`${MODULE}@\\S+ \\(prepare: `));
   });
 
-  it(`Node-RED ${nodeRedVersion} on Node.js ${process.version} loads all seven types, runs them, and logs no warning or error`, async () => {
+  it(`Node-RED ${nodeRedVersion} on Node.js ${process.version} loads all eight types, runs them, and logs no warning or error`, async () => {
     site = await startDemoSite({ devices: 1 });
     const bbmd = site.address;
     uiPort = await freeTcpPort();
@@ -156,6 +156,7 @@ describe('the packed tarball, installed in a fresh Node-RED user directory', fun
       { id: 'n3', type: 'fd-receive', z: 't0', bbmd: 'c0', filter: 'all', dedup: true, x: 100, y: 120, wires: [[]] },
       { id: 'n4', type: 'fd-send', z: 't0', bbmd: 'c0', x: 100, y: 160, wires: [] },
       { id: 'n5', type: 'fd-read', z: 't0', bbmd: 'c0', device: '1201', object: 'device', property: 'object-name', index: '', timeout: 3000, retries: 3, x: 100, y: 200, wires: [[]] },
+      { id: 'n7', type: 'fd-cov', z: 't0', bbmd: 'c0', device: '1201', object: 'analog-input:1', property: '', covIncrement: '', lifetime: '300', confirmed: false, x: 100, y: 280, wires: [[]] },
       { id: 'n6', type: 'fd-write', z: 't0', bbmd: 'c0', device: '1201', object: 'analog-value:1', property: 'present-value', index: '', priority: '8', valueType: '', timeout: 3000, retries: 3, x: 100, y: 240, wires: [[]] },
     ];
     fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(flow, null, 2));

@@ -59,7 +59,7 @@ describe('npm pack', function () {
   });
 
   it('holds, for every node type, what Node-RED loads: the .js, editor .html, messages, help and the compiled node', () => {
-    assert.deepEqual(TYPES.sort(), ['bacnet-bbmd', 'fd-broadcast', 'fd-read', 'fd-receive', 'fd-send', 'fd-status', 'fd-write']);
+    assert.deepEqual(TYPES.sort(), ['bacnet-bbmd', 'fd-broadcast', 'fd-cov', 'fd-read', 'fd-receive', 'fd-send', 'fd-status', 'fd-write']);
     for (const type of TYPES) {
       for (const f of [`nodes/${type}.js`, `nodes/${type}.html`, `nodes/locales/en-US/${type}.json`, `nodes/locales/en-US/${type}.html`, `dist/nodes/${type}.js`]) {
         assert.ok(files.includes(f), f);
@@ -90,8 +90,10 @@ describe('npm pack', function () {
     assert.deepEqual([...new Set(stale)], [], 'dist/ files without a source in src/ (run a clean build)');
   });
 
-  it(`is small: under 1 MB unpacked`, () => {
-    assert.ok(packed.unpackedSize < 1_000_000, `${packed.unpackedSize} octets`);
+  // The budget was 1 MB until the client (fd-read, fd-write, fd-cov, src/client) came: 1.01 MB then,
+  // commented JS and typings included. 1.5 MB leaves room for the point browser, not for waste.
+  it(`is small: under 1.5 MB unpacked`, () => {
+    assert.ok(packed.unpackedSize < 1_500_000, `${packed.unpackedSize} octets`);
     console.log(`      ${packed.filename}: ${files.length} files, ${packed.size} octets packed, ${packed.unpackedSize} unpacked`);
   });
 });
