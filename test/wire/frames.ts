@@ -32,6 +32,8 @@ export interface Expected {
   fields: Record<string, string[]>;
   /** Text items (fields without a name, such as "Priority: (Unsigned) 8") that must be in the tree. */
   texts?: string[];
+  /** Beginnings of text items that must not be in the tree (a cancellation has no "life time"). */
+  noTexts?: string[];
 }
 
 /** A field's values (`show`) in tree order; tshark shows unsigned fields in decimal or as 0x.., both read by Number(). */
@@ -131,6 +133,7 @@ export function checkFrames(frames: CapturedFrame[], fdPort: number, tapped: Tap
       }
       const texts = values(frame, '');
       for (const text of e.texts ?? []) if (!texts.includes(text)) return `no text item "${text}"`;
+      for (const start of e.noTexts ?? []) if (texts.some((t) => t.startsWith(start))) return `a text item "${start}..."`;
       return null;
     };
     const at = candidates.findIndex((e) => mismatch(e) === null);

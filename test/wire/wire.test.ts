@@ -14,7 +14,10 @@
  * the client's confirmed requests (confirmed.ts: ReadProperty, WriteProperty
  * with a priority and its NULL relinquish, a segmented Complex-ACK with our
  * Segment-ACKs, a routed read, an Error-PDU, a ReadPropertyMultiple whose
- * Complex-ACK holds errors per property), and Delete-FDT-Entry on release.
+ * Complex-ACK holds errors per property), COV through the client's follow
+ * (cov.ts: SubscribeCOV with an UnconfirmedCOVNotification, SubscribeCOVProperty
+ * with a COV increment and ConfirmedCOVNotifications we acknowledge, each
+ * cancelled on close), and Delete-FDT-Entry on release.
  *
  * Where tshark is missing (or may not capture) the test says why and is
  * skipped; with CI set it fails instead, so that CI never skips it silently.
@@ -35,6 +38,7 @@ import { DemoSite, startDemoSite } from '../support/bbmd-emulator';
 import type { FakeDevice, IAmSent } from '../support/fake-device';
 import { until } from '../support/wait';
 import { ConfirmedDevices, LARGE_DEVICE_OPTIONS, confirmedExpectations, expectedAckSequence, runConfirmedPhases } from './confirmed';
+import { covExpectations, runCovPhases } from './cov';
 import { Expected, capturedKeys, checkFrames, num, summary, tapSocket, tappedKeys } from './frames';
 import { LoopbackCapture, findTshark, readCapture } from './tshark';
 
@@ -72,7 +76,7 @@ describe('wire conformance: Wireshark decodes every frame (tshark on loopback)',
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('register, renew, Read-FDT, Read-BDT, DBTN Who-Is, I-Am replies, Forwarded-NPDU, the client\'s ReadProperty, WriteProperty, segmented and routed reads, Error-PDU, ReadPropertyMultiple with per-property errors, Delete-FDT-Entry', async function () {
+  it('register, renew, Read-FDT, Read-BDT, DBTN Who-Is, I-Am replies, Forwarded-NPDU, the client\'s ReadProperty, WriteProperty, segmented and routed reads, Error-PDU, ReadPropertyMultiple with per-property errors, SubscribeCOV(Property) with COV notifications and cancellations, Delete-FDT-Entry', async function () {
     console.log(`      ${tsharkVersion}`);
     // Device 0 sits behind a router (SNET 5) and replies through the BBMD (Forwarded-NPDU);
     // device 1 replies by unicast; device 2 (the large one, which segments) through the BBMD.
@@ -141,10 +145,13 @@ describe('wire conformance: Wireshark decodes every frame (tshark on loopback)',
     assert.deepEqual(run.segmentAcks.map((a) => [a.sequenceNumber, a.windowSize, a.negative, a.matched]),
       expectedAckSequence(run.segments, LARGE_DEVICE_OPTIONS.windowSize).map((seq) => [seq, LARGE_DEVICE_OPTIONS.windowSize, false, true]));
     assert.ok(run.segments >= 4, `the object-list took ${run.segments} segments: more than one full window`);
+
+    // 6. COV through the client's follow (cov.ts): SubscribeCOV, SubscribeCOVProperty, notifications, cancellations.
+    const cov = await runCovPhases(bacnet, direct, (p) => (phase = p));
     assert.ok(Date.now() - t0 < 3500, 'still before the second renewal');
     assert.deepEqual(warnings, []);
 
-    // 6. Release: Delete-FDT-Entry with our own address, and its ACK.
+    // 7. Release: Delete-FDT-Entry with our own address, and its ACK.
     phase = 'delete';
     bacnet.close();
     await lease.release();
@@ -228,6 +235,7 @@ describe('wire conformance: Wireshark decodes every frame (tshark on loopback)',
       ],
       renew: [register('Register-Foreign-Device (renewal)'), result('BVLC-Result for the renewal')],
       ...confirmedExpectations(run, devices, port),
+      ...covExpectations(cov, direct, port(direct), tapped),
       delete: [
         { what: 'Delete-FDT-Entry with our address', direction: 'sent', peer: bbmd.port, function: 0x08, length: 10, fields: fdAddress },
         result('BVLC-Result for the Delete'),
