@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 // @ts-check
 /**
- * `npm start`: Node-RED with this package and two examples in one flow file
- * (the discovery example, and a live value read with fd-read from device
- * 1202), on 127.0.0.1:1880, against the bundled BBMD emulator and three fake
- * devices on 127.0.0.1 — or against a real BBMD when BBMD_HOST is set.
+ * `npm start`: Node-RED with this package and three examples in one flow file
+ * (the discovery example, a value read with fd-read from device 1202, and the
+ * same value followed with fd-cov), on 127.0.0.1:1880, against the bundled
+ * BBMD emulator and three fake devices on 127.0.0.1, whose device 1202 lets
+ * that value drift so that fd-cov has changes to show — or against a real
+ * BBMD when BBMD_HOST is set.
  *
  * The user directory is .demo/ inside the repository (git-ignored); the package
  * is linked into its node_modules so that Node-RED loads it as a module and
@@ -21,10 +23,14 @@ const ROOT = path.resolve(__dirname, '..');
 // DEMO_USER_DIR lets a second demo (or a test of this script) run beside the first.
 const USER_DIR = process.env.DEMO_USER_DIR ? path.resolve(process.env.DEMO_USER_DIR) : path.join(ROOT, '.demo');
 // The demo's flow file: these examples, each on its own tab, sharing the first one's BBMD config node.
-const EXAMPLES = ['Discover devices through a BBMD', 'Read a temperature every minute'];
+const EXAMPLES = ['Discover devices through a BBMD', 'Read a temperature every minute', 'Follow a temperature'];
 const UI_HOST = process.env.DEMO_HOST || '127.0.0.1';
 const UI_PORT = Number(process.env.DEMO_PORT || 1880);
 const EMULATOR_PORT = 47808;
+// The drifting value: analog-input:1 of device 1202 goes 20..24 °C and back in steps of the
+// example's COV increment (0.5, exact in binary), one step every DRIFT_MS.
+const DRIFT = { device: 1202, object: 'analog-input:1', low: 20, high: 24, step: 0.5 };
+const DRIFT_MS = 5000;
 
 function log(text) {
   process.stdout.write(`[demo] ${text}\n`);
@@ -39,6 +45,24 @@ async function startEmulatedSite() {
     log(`127.0.0.1:${EMULATOR_PORT} is taken (${err.message}); the emulator takes an automatic port`);
     return startDemoSite({ devices: 3 });
   }
+}
+
+/**
+ * Moves the demo device's temperature one step every DRIFT_MS (the emulated site only, never the
+ * tests' default); each step is a change fd-cov is notified of. Returns the stop function.
+ */
+function startDrift(site) {
+  const device = site.devices.find((d) => d.deviceInstance === DRIFT.device);
+  if (!device) return () => undefined;
+  let direction = 1;
+  const timer = setInterval(() => {
+    const value = device.objects.get(DRIFT.object, 'present-value');
+    if (typeof value !== 'number') return;
+    if (value + direction * DRIFT.step > DRIFT.high || value + direction * DRIFT.step < DRIFT.low) direction = -direction;
+    device.objects.set(DRIFT.object, 'present-value', value + direction * DRIFT.step);
+  }, DRIFT_MS);
+  timer.unref();
+  return () => clearInterval(timer);
 }
 
 /** Links this package into the user directory, so Node-RED loads it as a module (examples included). */
@@ -59,7 +83,7 @@ function prepareUserDir(resetFlows) {
   const flowFile = path.join(USER_DIR, 'flows.json');
   if (resetFlows || !fs.existsSync(flowFile)) {
     fs.writeFileSync(flowFile, JSON.stringify(demoFlows(), null, 2));
-    log(`deployed the examples ${EXAMPLES.map((e) => `"${e}"`).join(' and ')} (${path.relative(ROOT, flowFile)})`);
+    log(`deployed the examples ${EXAMPLES.map((e) => `"${e}"`).join(', ')} (${path.relative(ROOT, flowFile)})`);
   } else {
     log(`keeping your flows in ${path.relative(ROOT, flowFile)} (npm start -- --reset deploys the example again)`);
   }
@@ -85,6 +109,7 @@ function demoFlows(examples = EXAMPLES) {
 async function main() {
   const resetFlows = process.argv.includes('--reset');
   let site = null;
+  let stopDrift = () => undefined;
   if (process.env.BBMD_HOST) {
     process.env.BBMD_PORT ||= '47808';
     process.env.BBMD_TTL ||= '60';
@@ -96,6 +121,8 @@ async function main() {
     process.env.BBMD_TTL ||= '60';
     const devices = site.devices.map((d) => d.deviceInstance).join(', ');
     log(`BBMD emulator on ${site.address.address}:${site.address.port}, fake devices ${devices}`);
+    stopDrift = startDrift(site);
+    log(`device ${DRIFT.device} moves ${DRIFT.object} present-value by ${DRIFT.step} every ${DRIFT_MS / 1000} s (${DRIFT.low}..${DRIFT.high})`);
   }
   prepareUserDir(resetFlows);
 
@@ -141,6 +168,7 @@ async function main() {
       await RED.stop();
       server.closeAllConnections?.();
       await new Promise((resolve) => server.close(() => resolve(undefined)));
+      stopDrift();
       if (site) await site.stop();
     } finally {
       clearTimeout(force);
