@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // @ts-check
 /**
- * Screenshots of the fd-read and fd-write edit dialogs in a real browser:
+ * Screenshots of the fd-read, fd-write and fd-cov edit dialogs in a real browser:
  * starts the demo (scripts/start.js, emulator included) on a free port with a
  * flow file holding the examples "Read a temperature every minute" and "Write
  * a setpoint and release it", opens the editor in Debian's chromium through
@@ -28,6 +28,8 @@ const READ_TAB = '7e3a0c0de0000001';
 const READ_NODE = '7e3a0c0de0000003';
 const WRITE_TAB = '5e7b0c0de0000001';
 const WRITE_NODE = '5e7b0c0de0000004';
+const COV_TAB = 'c0a7c0de00000001';
+const COV_NODE = 'c0a7c0de00000002';
 const WRITE_INJECT = '5e7b0c0de0000002';
 const STEP_MS = 15_000;
 
@@ -48,7 +50,7 @@ function freePort() {
 
 /** Starts the demo with our flow file; resolves once the editor listens. */
 function startDemo(port, userDir) {
-  fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(demoFlows(['Read a temperature every minute', 'Write a setpoint and release it']), null, 2));
+  fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(demoFlows(['Read a temperature every minute', 'Write a setpoint and release it', 'Follow a temperature']), null, 2));
   const child = spawn(process.execPath, [path.join(__dirname, 'start.js')], {
     env: { ...process.env, DEMO_PORT: String(port), DEMO_USER_DIR: userDir, BBMD_HOST: '' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -147,6 +149,12 @@ async function main() {
     await page.evaluate((id) => fetch(`inject/${id}`, { method: 'POST' }), WRITE_INJECT);
     await new Promise((r) => setTimeout(r, 3000));
     await shot(page, '9-write-then-read-debug');
+
+    await openNode(page, COV_TAB, COV_NODE);
+    await shot(page, '10-fd-cov-dialog');
+    await closeDialog(page);
+    await new Promise((r) => setTimeout(r, 1000));
+    await shot(page, '11-fd-cov-flow');
   } finally {
     await browser.close();
     demo.child.kill('SIGINT');
