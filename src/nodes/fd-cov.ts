@@ -104,6 +104,8 @@ export default function register(RED: NodeAPI): void {
       false,
     );
     const config = attachment.config;
+    // From now on the config node's device table takes the I-Ams its registration receives.
+    config?.useClient();
     if (!config || !options) return;
     subscription = config.client.follow(options, {
       notification(message) {

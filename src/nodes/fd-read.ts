@@ -30,6 +30,8 @@ export default function register(RED: NodeAPI): void {
       node.status({ fill: 'red', shape: 'ring', text: RED._('fd-read.status.bad-settings') });
     }
     const { config } = attachToBbmd(RED, node, def.bbmd, undefined, undefined, false);
+    // From now on the config node's device table takes the I-Ams its registration receives.
+    config?.useClient();
 
     node.on('input', (msg, send, done) => {
       if (!config) return done(nodeError(RED, 'fd-read.errors.no-config'));

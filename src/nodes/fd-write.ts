@@ -42,6 +42,8 @@ export default function register(RED: NodeAPI): void {
       node.status({ fill: 'red', shape: 'ring', text: RED._('fd-write.status.bad-settings') });
     }
     const { config } = attachToBbmd(RED, node, def.bbmd, undefined, undefined, false);
+    // From now on the config node's device table takes the I-Ams its registration receives.
+    config?.useClient();
 
     node.on('input', (msg, send, done) => {
       if (!config) return done(nodeError(RED, 'fd-write.errors.no-config'));

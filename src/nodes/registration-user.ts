@@ -37,8 +37,10 @@ export interface BbmdConfigNode {
   addReceiver(listener: NpduListener): () => void;
   /** "host:port" of the BBMD, for messages. */
   readonly label: string;
-  /** Reads and writes points through this registration. */
+  /** Reads and writes points through this registration (read it through useClient() first). */
   readonly client: BacnetClient;
+  /** Marks the client in use (the device table then takes this registration's I-Ams) and returns it. */
+  useClient(): BacnetClient;
 }
 
 const FILL: Record<RegistrationState, NodeStatus['fill']> = {

@@ -10,7 +10,7 @@ import { DemoSite, startDemoSite } from '../support/bbmd-emulator';
 import { Msg, catchNode, collect, errorsOf, packageNodes, statusOf } from '../support/red-helper';
 import { LOOPBACK, until } from '../support/wait';
 
-const NODES = [...packageNodes('bacnet-bbmd', 'fd-read'), catchNode()];
+const NODES = [...packageNodes('bacnet-bbmd', 'fd-read', 'fd-receive', 'fd-broadcast'), catchNode()];
 
 /** What fd-read reported through done(err): "<i18n key>: <detail>" (the helper has no catalogs to translate with). */
 function reported(): string[] {
@@ -94,6 +94,29 @@ describe('fd-read (test helper, demo site on 127.0.0.1)', function () {
     await until(() => errors.length === 2, 1000, 'the second error');
     assert.equal(reported()[1], `fd-read.errors.failed: ${expected}`);
     assert.equal(site.devices.reduce((n, d) => n + d.whoIsCount, 0), whoIs, 'no second Who-Is within 30 s');
+  });
+
+  it('the device table takes I-Ams only once a node reads, writes or follows (fd-receive alone pays nothing for it)', async () => {
+    const table = (): { size: number } => (helper.getNode('cfg') as unknown as { bbmd: { client: { table: { size: number } } } }).bbmd.client.table;
+    const config = { id: 'cfg', type: 'bacnet-bbmd', host: LOOPBACK, port: String(site.address.port), ttl: '60', localAddress: LOOPBACK, localPort: '0' };
+    const listen = [
+      { id: 'tab', type: 'tab', label: 'test' },
+      config,
+      { id: 'who', type: 'fd-broadcast', z: 'tab', bbmd: 'cfg', mode: 'who-is', whoIsLow: '', whoIsHigh: '', maxRate: '20', wires: [] },
+      { id: 'rx', type: 'fd-receive', z: 'tab', bbmd: 'cfg', filter: 'i-am', dedup: true, wires: [['iams']] },
+      { id: 'iams', type: 'helper', z: 'tab' },
+    ];
+    await helper.load(NODES, listen);
+    const iams = collect('iams');
+    helper.getNode('who')!.receive({ payload: 1 } as never);
+    await until(() => iams.length === 3, 5000, 'three I-Ams');
+    assert.equal(table().size, 0, 'no client node: the table stays empty');
+    await helper.unload();
+    await helper.load(NODES, [...listen, { id: 'read', type: 'fd-read', z: 'tab', bbmd: 'cfg', device: '1202', object: 'device', property: 'object-name', wires: [[]] }]);
+    const again = collect('iams');
+    helper.getNode('who')!.receive({ payload: 2 } as never);
+    await until(() => again.length === 3, 5000, 'three I-Ams again');
+    assert.equal(table().size, 3, 'with fd-read deployed the table holds every device that answered');
   });
 
   it('bad input is done(err) with the reason, and nothing is sent', async () => {
