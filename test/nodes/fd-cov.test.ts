@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import helper from 'node-red-node-test-helper';
 import { openEndpoints } from '../../dist/transport/endpoint-registry';
 import { DemoSite, startDemoSite } from '../support/bbmd-emulator';
-import { Msg, catchNode, collect, errorsOf, packageNodes, statusOf } from '../support/red-helper';
+import { Msg, callsOf, catchNode, collect, errorsOf, packageNodes, statusOf } from '../support/red-helper';
 import { LOOPBACK, until } from '../support/wait';
 
 const NODES = [...packageNodes('bacnet-bbmd', 'fd-cov'), catchNode()];
@@ -99,7 +99,9 @@ describe('fd-cov (test helper, demo site on 127.0.0.1)', function () {
     assert.deepEqual(reported(), ['fd-cov.errors.failed: device 1202 refused SubscribeCOV of analog-input:9: object / unknown-object']);
     await until(() => device().cov.counters.refused >= 2, 5000, 'a retry after the backoff');
     assert.equal(errors.length, 1, 'one Catch per episode');
-    assert.equal(statusOf('cov')?.fill, 'red');
+    // Each try shows yellow while it runs and red with the class/code when refused.
+    const shown = callsOf('cov', 'status').map((args) => args[0] as { fill?: string; text?: string });
+    assert.ok(shown.some((status) => status.fill === 'red' && status.text === 'object/unknown-object'), JSON.stringify(shown));
   });
 
   it('bad settings: an error naming the field, nothing sent', async () => {
