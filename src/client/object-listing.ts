@@ -18,6 +18,7 @@ import {
 import type { PropertyValue } from '../protocol/property-values';
 import type { Clock } from '../util/clock';
 import { describeValue } from '../util/describe-value';
+import { ClientError } from './client-error';
 import type { ReadRequest } from './point-client';
 import type { MultipleReadOutcome } from './read-multiple';
 
@@ -190,7 +191,7 @@ export class ObjectListing {
     if (device.total !== null) return device.total.value;
     const value = await this.options.readOne(request(instance, deviceObject(instance), OBJECT_LIST, 0));
     if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
-      throw new Error(`device ${instance} gave ${describeValue(value)} as the length of its object-list, not a count`);
+      throw new ClientError(`device ${instance} gave ${describeValue(value)} as the length of its object-list, not a count`, 'wrong answer');
     }
     device.total = { value, at: this.options.clock.monotonic() };
     return value;
@@ -259,7 +260,7 @@ function objectText(instance: number, index: number, value: unknown): string {
       // Falls through to the sentence below.
     }
   }
-  throw new Error(`device ${instance} gave ${describeValue(value)} as object-list[${index}], not an object identifier`);
+  throw new ClientError(`device ${instance} gave ${describeValue(value)} as object-list[${index}], not an object identifier`, 'wrong answer');
 }
 
 function checkWhole(what: string, value: number, min: number, max: number): void {

@@ -13,6 +13,7 @@ import type { BacnetClient } from '../client/bacnet-client';
 import { DeviceNotFoundError } from '../client/device-locator';
 import { ClientError } from '../client/client-error';
 import { BrowserError, MAX_PAGE } from '../client/object-listing';
+import { DecodeError } from '../protocol/decode-error';
 import { errorMessage } from '../util/errors';
 
 /** What the routes need of a deployed config node (BbmdRuntime in bacnet-bbmd.ts). */
@@ -106,7 +107,8 @@ function wholeParameter(what: string, value: unknown, fallback: string): number 
 
 /**
  * The answer for what went wrong: 400 bad input, 429 busy or too soon, 504 no I-Am or no
- * answer, 502 the device refused or answered wrongly, 503 the socket or registration failed.
+ * answer, 502 the device refused or answered wrongly, 503 the socket or registration failed
+ * (or the device's queue here is full).
  */
 function failure(err: unknown): Answer {
   const error = errorMessage(err);
@@ -118,6 +120,7 @@ function failure(err: unknown): Answer {
     if (kind === 'busy' || kind === 'send' || kind === 'closed') return { status: 503, body: { error } };
     return { status: 502, body: { error } };
   }
-  // A device's odd answer (object-list not a count) is a bad gateway; anything else is ours to fix.
-  return { status: err instanceof Error ? 502 : 500, body: { error } };
+  // A DecodeError is the device's malformed answer; anything else is our side: the socket or the registration
+  // (a Who-Is that could not go out, a bind error).
+  return { status: err instanceof DecodeError ? 502 : 503, body: { error } };
 }
