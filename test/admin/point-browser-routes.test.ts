@@ -170,6 +170,15 @@ describe('point browser routes (test helper, demo site on 127.0.0.1)', function 
     assert.match(res.body.error!, /^device 99999 not found \(no I-Am through 127\.0\.0\.1:\d+ within 3000 ms\)$/);
   });
 
+  it('answers 502 with the sentence when the device refuses', async () => {
+    await deploy();
+    // A device whose object-list is no array refuses its element 0.
+    site.devices[1]!.objects.set('device:1202', 'object-list', 'broken');
+    const res = await get('/bacnet-bbmd/cfg/devices/1202/objects');
+    assert.equal(res.status, 502);
+    assert.match(res.body.error!, /^device 1202 refused ReadProperty of device:1202 object-list\[0\]: property \/ property-is-not-an-array$/);
+  });
+
   it('answers 429 to a third listing while one runs and one waits', async () => {
     await deploy(true, { devices: 3, deviceOptions: () => ({ answerDelayMs: 150 }) });
     const answers = await Promise.all([
