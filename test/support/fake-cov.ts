@@ -20,6 +20,7 @@ import { SubscribeCovRequest, decodeSubscribeCovRequest, isCovCancellation } fro
 import { decodeSubscribeCovPropertyRequest } from '../../dist/protocol/services/subscribe-cov-property';
 import type { Reply } from './fake-device-server';
 import type { FakeObjectDatabase } from './fake-objects';
+import { cancelTimer, schedule } from './timers';
 
 /** A subscription as tests see it. */
 export interface CovSubscriptionSeen {
@@ -165,7 +166,7 @@ export class FakeCov {
 
   /** Drops subscriptions and pending notifications and their timers (the device stops). */
   stop(): void {
-    for (const sub of this.table.values()) this.clear(sub.timer);
+    for (const sub of this.table.values()) cancelTimer(this.timers, sub.timer);
     this.table.clear();
     for (const key of [...this.pending.keys()]) this.settle(key);
   }
@@ -186,7 +187,7 @@ export class FakeCov {
     const key = `${peer}|${request.processId}|${object}|${property ?? ''}`;
     if (isCovCancellation(request)) {
       const sub = this.table.get(key);
-      if (sub) this.clear(sub.timer);
+      if (sub) cancelTimer(this.timers, sub.timer);
       this.counters.cancellations++;
       pushBounded(this.cancellations, { from, processId: request.processId, object, property, matched: this.table.delete(key) });
       reply(encodeConfirmedApdu({ type: 'simple-ack', invokeId, service }), false);
@@ -200,7 +201,7 @@ export class FakeCov {
       return;
     }
     const old = this.table.get(key);
-    if (old) this.clear(old.timer);
+    if (old) cancelTimer(this.timers, old.timer);
     const lifetime = request.lifetime ?? 0;
     const sub: Subscription = {
       key, objectKey: object, reply, from, processId: request.processId, object, property,
@@ -208,7 +209,7 @@ export class FakeCov {
       expiresAt: lifetime > 0 ? Date.now() + lifetime * this.secondMs : null, timer: null, last: null,
     };
     if (lifetime > 0) {
-      sub.timer = this.schedule(() => {
+      sub.timer = schedule(this.timers, () => {
         sub.timer = null;
         if (this.table.get(key) !== sub) return;
         this.table.delete(key);
@@ -236,7 +237,7 @@ export class FakeCov {
    * Simple-ACK goes before the notification it causes.
    */
   private changed(objectKey: string): void {
-    this.schedule(() => {
+    schedule(this.timers, () => {
       for (const sub of [...this.table.values()]) {
         if (sub.objectKey === objectKey && this.due(sub)) this.notify(sub);
       }
@@ -299,7 +300,7 @@ export class FakeCov {
   /** Sends (again) and waits timeoutMs for the answer; after `retries` resends, gives up. */
   private sendConfirmed(key: string, waiting: Pending): void {
     waiting.reply(waiting.apdu, true);
-    waiting.timer = this.schedule(() => {
+    waiting.timer = schedule(this.timers, () => {
       waiting.timer = null;
       if (waiting.tries >= this.retries) {
         this.pending.delete(key);
@@ -314,7 +315,7 @@ export class FakeCov {
 
   private settle(key: string): void {
     const waiting = this.pending.get(key);
-    if (waiting) this.clear(waiting.timer);
+    if (waiting) cancelTimer(this.timers, waiting.timer);
     this.pending.delete(key);
   }
 
@@ -325,21 +326,6 @@ export class FakeCov {
       if (!this.pending.has(`${peer}/${this.invokeId}`)) return this.invokeId;
     }
     throw new Error(`256 confirmed notifications to ${peer} unanswered`);
-  }
-
-  private schedule(fn: () => void, ms: number): NodeJS.Timeout {
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      fn();
-    }, ms);
-    this.timers.add(timer);
-    return timer;
-  }
-
-  private clear(timer: NodeJS.Timeout | null): void {
-    if (timer === null) return;
-    clearTimeout(timer);
-    this.timers.delete(timer);
   }
 }
 

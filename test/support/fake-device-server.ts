@@ -17,6 +17,7 @@ import type { BipAddress } from '../../dist/protocol/address';
 import type { ReadAccessSpecification } from '../../dist/protocol/services/read-property-multiple';
 import { FakeError, FakeObjectDatabase } from './fake-objects';
 import { answerReadPropertyMultiple } from './fake-rpm';
+import { cancelTimer, schedule } from './timers';
 
 /** Sends one APDU back to the requester (FakeDevice adds NPDU, BVLL and routing). */
 export type Reply = (apdu: Buffer, expectingReply: boolean) => void;
@@ -282,8 +283,8 @@ export class FakeDeviceServer {
   }
 
   private arm(tx: Transmission, settings: ServerSettings): void {
-    if (tx.timer) this.clear(tx.timer);
-    tx.timer = this.schedule(() => {
+    if (tx.timer) cancelTimer(this.timers, tx.timer);
+    tx.timer = schedule(this.timers, () => {
       tx.timer = null;
       this.counters.segmentTimeouts++;
       if (++tx.tries > settings.segmentRetries) {
@@ -329,7 +330,7 @@ export class FakeDeviceServer {
   private cancel(key: string, failed = true): void {
     const tx = this.transmissions.get(key);
     if (!tx) return;
-    if (tx.timer) this.clear(tx.timer);
+    if (tx.timer) cancelTimer(this.timers, tx.timer);
     this.transmissions.delete(key);
     if (failed) this.counters.segmentedFailed++;
   }
@@ -359,22 +360,8 @@ export class FakeDeviceServer {
   /** Runs `fn` after answerDelayMs (at once when 0). */
   private later(fn: () => void): void {
     const delay = this.settings().answerDelayMs;
-    if (delay > 0) this.schedule(fn, delay);
+    if (delay > 0) schedule(this.timers, fn, delay);
     else fn();
-  }
-
-  private schedule(fn: () => void, ms: number): NodeJS.Timeout {
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      fn();
-    }, ms);
-    this.timers.add(timer);
-    return timer;
-  }
-
-  private clear(timer: NodeJS.Timeout): void {
-    clearTimeout(timer);
-    this.timers.delete(timer);
   }
 }
 

@@ -102,3 +102,13 @@ export interface FakeDeviceCounters {
   /** Exceptions other than DecodeError while handling a datagram (bugs); see `lastError`. */
   internalErrors: number;
 }
+
+/** Context of one received APDU, handed to a service handler. */
+export interface ApduContext {
+  from: BipAddress;
+  originator: BipAddress;
+  bvlcFunction: number;
+  npdu: NpduHeader;
+  /** The APDU: the NPDU from `npdu.apduOffset` on. */
+  apdu: Buffer;
+}

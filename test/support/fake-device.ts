@@ -1,5 +1,6 @@
 /**
- * A fake BACnet/IP device on 127.0.0.1: answers Who-Is with I-Am, and
+ * A fake BACnet/IP device on 127.0.0.1: answers Who-Is with I-Am (in
+ * fake-device-discovery.ts), and
  * ReadProperty, ReadPropertyMultiple and WriteProperty from an object database (fake-objects.ts;
  * the confirmed services, segmented answers included, are in
  * fake-device-server.ts). Used by the integration tests and by the `npm start` demo, usually as
@@ -23,31 +24,23 @@
 import * as dgram from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import type { BipAddress } from '../../dist/protocol/address';
-import { decodeWhoIs, encodeIAmApdu, MAX_DEVICE_INSTANCE } from '../../dist/protocol/apdu';
+import { MAX_DEVICE_INSTANCE } from '../../dist/protocol/apdu';
 import { BvlcFunction, decodeBvll, encodeNpduFrame } from '../../dist/protocol/bvll';
 import { decodeConfirmedApdu } from '../../dist/protocol/confirmed-apdu';
 import { DecodeError } from '../../dist/protocol/decode-error';
-import { decodeNpdu, encodeNpdu, GLOBAL_NETWORK, NpduHeader, NpduOptions } from '../../dist/protocol/npdu';
+import { decodeNpdu, encodeNpdu, NpduHeader, NpduOptions } from '../../dist/protocol/npdu';
 import { FakeCov } from './fake-cov';
+import { FakeDeviceDiscovery } from './fake-device-discovery';
 import { FakeDeviceServer, Reply, ServerSettings } from './fake-device-server';
 import { FakeObjectDatabase } from './fake-objects';
-import { BbmdLink, FakeDeviceCounters, FakeDeviceOptions, IAmSent, LOOPBACK, ReplyMode, WhoIsSeen } from './fake-device-types';
+import { ApduContext, BbmdLink, FakeDeviceCounters, FakeDeviceOptions, IAmSent, LOOPBACK, ReplyMode, WhoIsSeen } from './fake-device-types';
 
+export { decodeWhoIsRange } from './fake-device-discovery';
 export { LOOPBACK } from './fake-device-types';
 export type { BbmdLink, FakeDeviceCounters, FakeDeviceOptions, IAmSent, ReplyMode, WhoIsSeen } from './fake-device-types';
 
 const PDU_TYPE_UNCONFIRMED = 0x1;
 const SERVICE_WHO_IS = 0x08;
-
-/** Context of one received APDU, handed to a service handler. */
-interface ApduContext {
-  from: BipAddress;
-  originator: BipAddress;
-  bvlcFunction: number;
-  npdu: NpduHeader;
-  /** The APDU: the NPDU from `npdu.apduOffset` on. */
-  apdu: Buffer;
-}
 
 type ServiceHandler = (ctx: ApduContext) => void;
 
@@ -98,7 +91,8 @@ export class FakeDevice extends EventEmitter {
   private readonly timers = new Set<NodeJS.Timeout>();
   private link: BbmdLink | null = null;
   /** Unconfirmed services by service choice; the confirmed ones go to `server`. */
-  private readonly unconfirmed = new Map<number, ServiceHandler>([[SERVICE_WHO_IS, (ctx) => this.onWhoIs(ctx)]]);
+  private readonly unconfirmed = new Map<number, ServiceHandler>([[SERVICE_WHO_IS, (ctx) => this.discovery.onWhoIs(ctx)]]);
+  private readonly discovery: FakeDeviceDiscovery;
 
   constructor(options: FakeDeviceOptions) {
     super();
@@ -136,8 +130,9 @@ export class FakeDevice extends EventEmitter {
       extraObjects: options.extraObjects,
       readPropertyMultiple: this.readPropertyMultiple,
     });
+    this.discovery = new FakeDeviceDiscovery(this, { socket: () => this.socket, link: () => this.link, timers: this.timers });
     this.server = new FakeDeviceServer(this.objects, () => this.serverSettings(), this.timers);
-    this.cov = new FakeCov(this.objects, { instance: deviceInstance, maxApdu: this.maxApdu }, this.timers, (subscribers) => this.announce(subscribers));
+    this.cov = new FakeCov(this.objects, { instance: deviceInstance, maxApdu: this.maxApdu }, this.timers, (subscribers) => this.discovery.announce(subscribers));
     // Fail now, not on the first Who-Is, if the I-Am cannot be built.
     this.iAmNpdu('forwarded');
   }
@@ -218,34 +213,9 @@ export class FakeDevice extends EventEmitter {
     return this.stopping;
   }
 
-  /**
-   * The NPDU of this device's I-Am: in 'unicast' mode a local one (`01 00`,
-   * or `01 08` + SNET/SADR behind a router) addressed to `replyTo` when the
-   * Who-Is came from a remote network; in 'forwarded' mode a global broadcast
-   * (`01 20 FF FF 00 FF`, as BBMD "C"'s devices send it).
-   */
+  /** The NPDU of this device's I-Am (see FakeDeviceDiscovery.iAmNpdu). */
   iAmNpdu(mode: ReplyMode, replyTo?: { snet: number; sadr: string }): Buffer {
-    const options: NpduOptions = {};
-    if (mode === 'forwarded') {
-      options.dnet = GLOBAL_NETWORK;
-      options.dadr = '';
-      options.hopCount = 255;
-    } else if (replyTo) {
-      options.dnet = replyTo.snet;
-      options.dadr = replyTo.sadr;
-      options.hopCount = 255;
-    }
-    if (this.network !== null && this.mac !== null) {
-      options.snet = this.network;
-      options.sadr = this.mac;
-    }
-    const apdu = encodeIAmApdu({
-      deviceInstance: this.deviceInstance,
-      maxApdu: this.maxApdu,
-      segmentation: this.segmentation,
-      vendorId: this.vendorId,
-    });
-    return encodeNpdu(options, apdu);
+    return this.discovery.iAmNpdu(mode, replyTo);
   }
 
   private onMessage(msg: Buffer, from: BipAddress): void {
@@ -301,85 +271,10 @@ export class FakeDevice extends EventEmitter {
     if (!this.cov.handle(apdu, peer, ctx.from, reply)) this.server.handle(apdu, peer, ctx.from, reply);
   }
 
-  /**
-   * The restart I-Am (FakeCov.restart): a global broadcast through the attached
-   * BBMD, else unicast to each former subscriber, since loopback has no subnet to broadcast on.
-   */
-  private announce(subscribers: Reply[]): void {
-    const bbmd = this.link?.boundAddress;
-    if (bbmd && this.socket) {
-      this.counters.iAm++;
-      this.socket.send(encodeNpduFrame(BvlcFunction.OriginalBroadcastNpdu, this.iAmNpdu('forwarded')), bbmd.port, bbmd.address, (err) => {
-        if (err) this.counters.sendErrors++;
-      });
-      return;
-    }
-    const apdu = encodeIAmApdu({ deviceInstance: this.deviceInstance, maxApdu: this.maxApdu, segmentation: this.segmentation, vendorId: this.vendorId });
-    for (const reply of subscribers) {
-      this.counters.iAm++;
-      reply(apdu, false);
-    }
-  }
-
-  private onWhoIs(ctx: ApduContext): void {
-    this.counters.whoIs++;
-    const range = decodeWhoIsRange(ctx.apdu);
-    if (range === undefined) {
-      this.counters.malformed++;
-      return;
-    }
-    const inRange = range === null || (this.deviceInstance >= range.low && this.deviceInstance <= range.high);
-    const answered = inRange && this.reaches(ctx.npdu);
-    this.emit('who-is', { from: ctx.from, originator: ctx.originator, bvlcFunction: ctx.bvlcFunction, npdu: ctx.npdu, range, answered });
-    if (!answered) return;
-    const replyTo = ctx.npdu.snet !== null && ctx.npdu.sadr !== null ? { snet: ctx.npdu.snet, sadr: ctx.npdu.sadr } : undefined;
-    const answer = (): void => this.sendIAm(ctx, replyTo);
-    if (this.answerDelayMs > 0) {
-      const timer = setTimeout(() => {
-        this.timers.delete(timer);
-        answer();
-      }, this.answerDelayMs);
-      this.timers.add(timer);
-    } else {
-      answer();
-    }
-  }
-
   /** Is a confirmed request with this NPDU header for this device: no DNET when local, its network and MAC when routed? */
   private addressedToMe(npdu: NpduHeader): boolean {
     if (this.network === null) return npdu.dnet === null;
     return npdu.dnet === this.network && npdu.dadr === this.mac;
-  }
-
-  /** Does a Who-Is with this NPDU header reach this device's network? */
-  private reaches(npdu: NpduHeader): boolean {
-    if (npdu.dnet === null) return this.network === null;
-    if (npdu.dnet === GLOBAL_NETWORK) return true;
-    return npdu.dnet === this.network && (npdu.dadr === '' || npdu.dadr === this.mac);
-  }
-
-  private sendIAm(ctx: ApduContext, replyTo: { snet: number; sadr: string } | undefined): void {
-    if (!this.socket) return;
-    const mode = this.effectiveReplyMode();
-    let to: BipAddress;
-    let raw: Buffer;
-    const bbmd = mode === 'forwarded' ? this.bbmdAddress(ctx) : null;
-    if (mode === 'forwarded' && bbmd) {
-      to = bbmd;
-      raw = encodeNpduFrame(BvlcFunction.OriginalBroadcastNpdu, this.iAmNpdu('forwarded'));
-    } else {
-      to = this.link ? this.link.route(ctx.originator) : ctx.originator;
-      raw = encodeNpduFrame(BvlcFunction.OriginalUnicastNpdu, this.iAmNpdu('unicast', replyTo));
-    }
-    if (to.address !== LOOPBACK) {
-      this.counters.refused++;
-      return;
-    }
-    this.counters.iAm++;
-    this.emit('i-am', { to, mode: bbmd ? 'forwarded' : 'unicast', raw });
-    this.socket.send(raw, to.port, to.address, (err) => {
-      if (err) this.counters.sendErrors++;
-    });
   }
 
   /**
@@ -412,24 +307,5 @@ export class FakeDevice extends EventEmitter {
       answerDelayMs: this.answerDelayMs,
       readPropertyMultiple: this.readPropertyMultiple,
     };
-  }
-
-  /** The BBMD to broadcast to: the attached one, else the sender of a Forwarded-NPDU. */
-  private bbmdAddress(ctx: ApduContext): BipAddress | null {
-    if (this.link?.boundAddress) return this.link.boundAddress;
-    return ctx.bvlcFunction === BvlcFunction.ForwardedNpdu ? ctx.from : null;
-  }
-}
-
-/**
- * The device range of a Who-Is APDU (`10 08` [+ context 0 low, context 1 high]):
- * null when absent, undefined when malformed.
- */
-export function decodeWhoIsRange(apdu: Uint8Array): { low: number; high: number } | null | undefined {
-  try {
-    return decodeWhoIs(apdu);
-  } catch (err) {
-    if (err instanceof DecodeError) return undefined;
-    throw err;
   }
 }
