@@ -127,7 +127,7 @@
         var head = $("<tr>").appendTo($("<thead>").appendTo(t));
         columns.forEach(function (c) {
             $("<col>").css("width", c.width || "auto").appendTo(group);
-            $("<th>").text(c.label).appendTo(head);
+            $("<th>").text(c.label).attr("title", c.label).appendTo(head);
         });
         s.ui.list.empty().append(t);
         return $("<tbody>").appendTo(t);
@@ -205,10 +205,10 @@
 
     function renderDevices(s, devices) {
         var body = table(s, [
-            { label: t("instance"), width: "76px" },
+            { label: t("instance"), width: "68px" },
             { label: t("name") },
-            { label: t("address"), width: "36%" },
-            { label: t("vendor"), width: "56px" }
+            { label: t("address"), width: "40%" },
+            { label: t("vendor"), width: "52px" }
         ]);
         devices.forEach(function (d) {
             var row = $('<tr class="bacnet-fd-browser-device">').attr("data-instance", d.instance).appendTo(body);
@@ -267,10 +267,10 @@
 
     function renderObjects(s, page) {
         var body = table(s, [
-            { label: t("object"), width: "34%" },
+            { label: t("object"), width: "31%" },
             { label: t("name") },
-            { label: t("presentValue"), width: "20%" },
-            { label: t("units"), width: "18%" }
+            { label: t("presentValue"), width: "17%" },
+            { label: t("units"), width: "25%" }
         ]);
         page.objects.forEach(function (o) {
             var row = $('<tr class="bacnet-fd-browser-object">').attr("data-object", o.object).appendTo(body);
@@ -370,7 +370,7 @@
             ".bacnet-fd-browser-status.bacnet-fd-browser-error { color: var(--red-ui-text-color-error, #AD1625); }",
             ".bacnet-fd-browser-list { max-height: 300px; overflow-y: auto; }",
             ".bacnet-fd-browser-table { width: 100%; table-layout: fixed; border-collapse: collapse; font-size: 12px; }",
-            ".bacnet-fd-browser-table th { position: sticky; top: 0; text-align: left; font-weight: normal; color: var(--red-ui-secondary-text-color, #888); background: var(--red-ui-secondary-background, #fff); border-bottom: 1px solid var(--red-ui-secondary-border-color, #ddd); padding: 2px 6px; }",
+            ".bacnet-fd-browser-table th { position: sticky; top: 0; text-align: left; font-weight: normal; color: var(--red-ui-secondary-text-color, #888); background: var(--red-ui-secondary-background, #fff); border-bottom: 1px solid var(--red-ui-secondary-border-color, #ddd); padding: 2px 6px; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }",
             ".bacnet-fd-browser-table td { padding: 3px 6px; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; border-bottom: 1px solid var(--red-ui-secondary-border-color, #ddd); }",
             ".bacnet-fd-browser-table tbody tr { cursor: pointer; }",
             ".bacnet-fd-browser-table tbody tr:hover, .bacnet-fd-browser-table tbody tr:focus { background: var(--red-ui-list-item-background-hover, #e6e6e6); outline: none; }",
