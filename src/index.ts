@@ -151,3 +151,8 @@ export { BACKOFF_MAX_MS, CovSubscription, MAX_LIFETIME_S, MIN_LIFETIME_S, backof
 export type { CovFollowOptions, CovListener, CovMessage, CovState } from './client/cov-subscription';
 export { CovNotifications, covProcessId } from './client/cov-notifications';
 export type { CovNotificationCounters } from './client/cov-notifications';
+// The editor's point browser (CLIENT.md "The point browser"): devices, Who-Is, object listings.
+export { MAX_NAMES_WAITING, NAME_READS_AT_ONCE, PointBrowser, WHO_IS_INTERVAL_MS } from './client/point-browser';
+export type { BrowsedDevice, PointBrowserOptions } from './client/point-browser';
+export { BROWSE_RETRIES, BROWSE_TIMEOUT_MS, BrowserError, CACHE_MS, MAX_CACHED_DEVICES, MAX_PAGE, ObjectListing } from './client/object-listing';
+export type { ObjectListingOptions, ObjectPage, ObjectRow } from './client/object-listing';

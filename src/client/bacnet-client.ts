@@ -16,6 +16,7 @@ import type { TransactionManager } from './transaction-manager';
 import { PointClient } from './point-client';
 import { MultipleReader } from './read-multiple';
 import { CovFollowOptions, CovListener, CovSubscription } from './cov-subscription';
+import { PointBrowser } from './point-browser';
 
 export interface ClientHost {
   /** The registration, once the socket is bound; rejects with the bind or settings error. */
@@ -33,6 +34,8 @@ export class BacnetClient {
   readonly points: PointClient;
   /** Many reads at once: ReadPropertyMultiple where the device takes it. */
   readonly multiple: MultipleReader;
+  /** The editor's point browser (devices, Who-Is, object listings). */
+  readonly browser: PointBrowser;
   private readonly subscriptions = new Set<CovSubscription>();
   private readonly targets: DeviceTargets;
   /** The registration as last heard of (registrationChanged). */
@@ -60,6 +63,18 @@ export class BacnetClient {
     const transactions = async (): Promise<TransactionManager> => (await host.lease()).endpoint.transactions;
     this.points = new PointClient(targets, transactions);
     this.multiple = new MultipleReader(targets, transactions, this.points);
+    this.browser = new PointBrowser({
+      clock,
+      table: this.table,
+      label: host.label,
+      warn: (text) => host.warn(text),
+      readOne: async (request) => (await this.points.read(request)).value,
+      readMany: (requests) => this.multiple.read(requests),
+      whoIs: async () => {
+        const lease = await host.lease();
+        await lease.manager.broadcast(encodeGlobalWhoIs());
+      },
+    });
   }
 
   /**
@@ -102,5 +117,6 @@ export class BacnetClient {
   /** Ends waiting lookups; requests already sent end with the socket's release. */
   close(): void {
     this.locator.close();
+    this.browser.close();
   }
 }

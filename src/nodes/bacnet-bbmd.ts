@@ -14,6 +14,7 @@ import type { NpduListener, RegistrationLease } from '../registration/registrati
 import { EndpointError } from '../transport/endpoint-config';
 import { acquireRegistration } from '../transport/endpoint-registry';
 import { registerTestRoute } from './bbmd-test-route';
+import { registerPointBrowserRoutes } from './point-browser-routes';
 import { NodeError } from './attach-to-bbmd';
 import { BbmdConfigNode, RegistrationUser, statusFor } from './registration-user';
 import { errorMessage } from '../util/errors';
@@ -273,6 +274,7 @@ export type BbmdNode = Node & { bbmd: BbmdRuntime };
 
 export default function register(RED: NodeAPI): void {
   registerTestRoute(RED);
+  registerPointBrowserRoutes(RED);
 
   function BacnetBbmdNode(this: BbmdNode, def: BbmdNodeDef): void {
     RED.nodes.createNode(this, def);

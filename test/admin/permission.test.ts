@@ -1,5 +1,5 @@
 /**
- * The Test endpoint's permission check, in an embedded Node-RED runtime with
+ * The admin routes' permission checks (the Test endpoint, the point browser), in an embedded Node-RED runtime with
  * admin authentication (RED.init + RED.start in a child process).
  */
 import assert from 'node:assert/strict';
@@ -93,5 +93,49 @@ describe('Test endpoint permission (embedded Node-RED with adminAuth)', function
     assert.equal(report.live, false);
     assert.equal(report.registration.accepted, true);
     assert.deepEqual(emulator.fdt(), [], 'the test deleted its entry');
+  });
+
+  it('point browser: no token 401; a read-only user may list devices and objects but not send a Who-Is; an admin may', async () => {
+    const admin = await token(base, 'admin');
+    const viewer = await token(base, 'viewer');
+    const as = (auth: string | null, url: string, method = 'GET'): Promise<Response> =>
+      fetch(`${base}${url}`, { method, headers: auth ? { authorization: `Bearer ${auth}` } : {} });
+    // A config node on the emulator, used by an fd-read so that its registration runs.
+    const flows = [
+      { id: 'browse-tab', type: 'tab', label: 'browse' },
+      { id: 'browse-cfg', type: 'bacnet-bbmd', host: '127.0.0.1', port: String(bbmdPort), ttl: '60', localAddress: '127.0.0.1', localPort: '0' },
+      { id: 'browse-read', type: 'fd-read', z: 'browse-tab', bbmd: 'browse-cfg', device: '1202', object: 'analog-input:1', property: 'present-value', wires: [[]] },
+    ];
+    const deployed = await fetch(`${base}/flows`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}`, 'Node-RED-Deployment-Type': 'full' },
+      body: JSON.stringify(flows),
+    });
+    assert.equal(deployed.status, 204, await deployed.text());
+    const deadline = Date.now() + 5000;
+    while (emulator.fdt().length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(emulator.fdt().length, 1, 'registered');
+    const distributed = (): number => emulator.counters.dbtn;
+
+    for (const url of ['/bacnet-bbmd/browse-cfg/devices', '/bacnet-bbmd/browse-cfg/devices/abc/objects']) {
+      assert.equal((await as(null, url)).status, 401, `${url} without a token`);
+    }
+    assert.equal((await as(null, '/bacnet-bbmd/browse-cfg/who-is', 'POST')).status, 401);
+
+    const list = await as(viewer, '/bacnet-bbmd/browse-cfg/devices');
+    assert.equal(list.status, 200);
+    assert.deepEqual(await list.json(), { devices: [] });
+    // Past the permission check: the route's own answer to a bad instance.
+    const objects = await as(viewer, '/bacnet-bbmd/browse-cfg/devices/abc/objects');
+    assert.equal(objects.status, 400);
+    const before = distributed();
+    assert.equal((await as(viewer, '/bacnet-bbmd/browse-cfg/who-is', 'POST')).status, 401, 'a read-only user sends no Who-Is');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.equal(distributed(), before, 'nothing went through the BBMD');
+
+    assert.equal((await as(admin, '/bacnet-bbmd/browse-cfg/who-is', 'POST')).status, 202);
+    const sent = Date.now() + 3000;
+    while (distributed() === before && Date.now() < sent) await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(distributed(), before + 1, "the admin's Who-Is went through the BBMD");
   });
 });

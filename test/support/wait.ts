@@ -15,6 +15,15 @@ export async function until(check: () => boolean, ms = 3000, what = 'condition')
   }
 }
 
+/** until() for a check that must ask something (an HTTP route): polls every 50 ms, at most `ms`. */
+export async function untilAnswered(check: () => Promise<boolean>, ms = 3000, what = 'condition'): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await pause(50);
+  }
+}
+
 export function pause(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
