@@ -204,11 +204,12 @@
     }
 
     function renderDevices(s, devices) {
+        if (devices.length === 0) { s.ui.list.empty(); return; } // the status line says so
         var body = table(s, [
-            { label: t("instance"), width: "68px" },
+            { label: t("instance"), width: "64px" },
             { label: t("name") },
-            { label: t("address"), width: "40%" },
-            { label: t("vendor"), width: "52px" }
+            { label: t("address"), width: "42%" },
+            { label: t("vendor"), width: "60px" }
         ]);
         devices.forEach(function (d) {
             var row = $('<tr class="bacnet-fd-browser-device">').attr("data-instance", d.instance).appendTo(body);
@@ -267,10 +268,10 @@
 
     function renderObjects(s, page) {
         var body = table(s, [
-            { label: t("object"), width: "31%" },
+            { label: t("object"), width: "30%" },
             { label: t("name") },
             { label: t("presentValue"), width: "17%" },
-            { label: t("units"), width: "25%" }
+            { label: t("units"), width: "23%" }
         ]);
         page.objects.forEach(function (o) {
             var row = $('<tr class="bacnet-fd-browser-object">').attr("data-object", o.object).appendTo(body);

@@ -5,8 +5,8 @@
  * with Device and Object empty → debug. The test opens fd-read's dialog,
  * browses, picks device 1202 and its analog-input:1, checks the fields were
  * filled and validate, deploys, injects, and sees the temperature (20..24)
- * in the debug sidebar. On the way: a config node no flow node uses shows the
- * runtime's error sentence, and once the dialog is closed the browser sends
+ * in the debug sidebar. On the way: a config node no flow node uses refuses a
+ * Who-Is and the panel shows the runtime's sentence, and once the dialog is closed the browser sends
  * nothing more.
  *
  * Screenshots of each step go to .screenshots/browser/ (git-ignored);
@@ -38,7 +38,7 @@ const FLOWS = [
   bbmd(UNUSED_CONFIG, 'Unused BBMD'),
   { id: INJECT, type: 'inject', z: TAB, name: 'Read now', props: [], repeat: '', crontab: '', once: false, onceDelay: 0.1, topic: '', x: 130, y: 80, wires: [[READ]] },
   { id: READ, type: 'fd-read', z: TAB, name: '', bbmd: CONFIG, device: '', object: '', property: 'present-value', index: '', timeout: '3000', retries: '3', x: 320, y: 80, wires: [[DEBUG]] },
-  { id: DEBUG, type: 'debug', z: TAB, name: 'Picked point', active: true, tosidebar: true, console: false, tostatus: false, complete: 'payload', targetType: 'msg', statusVal: '', statusType: 'auto', x: 520, y: 80, wires: [] },
+  { id: DEBUG, type: 'debug', z: TAB, name: 'Picked point', active: true, tosidebar: true, console: false, tostatus: false, complete: 'payload', targetType: 'msg', statusVal: '', statusType: 'auto', x: 640, y: 80, wires: [] },
 ];
 
 const PANEL = '.bacnet-fd-browser';
@@ -97,13 +97,15 @@ describe('point browser: fd-read\'s dialog in headless Chromium, browse, pick, d
     await page.waitForSelector('#node-input-bacnet-browse', { visible: true });
     await shot('2-dialog');
 
-    // A config node that no deployed flow node uses has no registration: the runtime's sentence is shown.
+    // A config node that no deployed flow node uses has no registration: its Who-Is is refused with the runtime's sentence.
     await page.select('#node-input-bbmd', UNUSED_CONFIG);
     await page.click('#node-input-bacnet-browse');
     await page.waitForSelector(PANEL, { visible: true });
+    await settledStatus();
+    await page.click(`${PANEL} .bacnet-fd-browser-whois`);
     const refused = await settledStatus();
     assert.equal(refused.error, true, `an error for the unused config node: ${refused.text}`);
-    assert.ok(refused.text.length > 10, `the runtime's sentence: "${refused.text}"`);
+    assert.match(refused.text, /no registration/, `the runtime's sentence: "${refused.text}"`);
     await shot('3-unused-config-error');
 
     // The used one: its device table, with a Who-Is when 1202 is not in it yet.
@@ -154,6 +156,7 @@ describe('point browser: fd-read\'s dialog in headless Chromium, browse, pick, d
       await page.click('#red-ui-deploy-dialog-confirm-deploy-deploy');
       await page.waitForSelector('.red-ui-notification-success', { timeout: STEP_MS });
     }
+    await page.waitForSelector('#red-ui-editor-shade', { hidden: true }); // the deploy's shade over the workspace
     await shot('7-deployed');
 
     await inPage(page, `RED.sidebar.show("debug")`);
