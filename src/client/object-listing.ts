@@ -145,7 +145,10 @@ export class ObjectListing {
         if (before) await before.catch(() => undefined);
         if (this.closed) throw new Error('the BBMD config node is closed');
         return this.read(instance, offset, limit);
-      })().finally(() => this.queue.splice(this.queue.indexOf(entry), 1)),
+      })().finally(() => {
+        const at = this.queue.indexOf(entry);
+        if (at !== -1) this.queue.splice(at, 1);
+      }),
     };
     this.queue.push(entry);
     return entry.promise;

@@ -10,8 +10,9 @@ import helper from 'node-red-node-test-helper';
 import { openEndpoints } from '../../dist/transport/endpoint-registry';
 import { DEMO_EXTRA_OBJECTS, DemoSite, startDemoSite } from '../support/bbmd-emulator';
 import { catchNode, packageNodes } from '../support/red-helper';
-import { LOOPBACK, until, untilAnswered } from '../support/wait';
+import { LOOPBACK, pause, until, untilAnswered } from '../support/wait';
 import type { FlowNode } from '../support/red-helper';
+import { MB, activeResources, heapAfterGc } from '../support/leak-probes';
 
 const NODES = [...packageNodes('bacnet-bbmd', 'fd-read', 'fd-status'), catchNode()];
 
@@ -170,6 +171,15 @@ describe('point browser routes (test helper, demo site on 127.0.0.1)', function 
     assert.match(res.body.error!, /^device 99999 not found \(no I-Am through 127\.0\.0\.1:\d+ within 3000 ms\)$/);
   });
 
+  it('answers 502 with the sentence when the device refuses', async () => {
+    await deploy();
+    // A device whose object-list is no array refuses its element 0.
+    site.devices[1]!.objects.set('device:1202', 'object-list', 'broken');
+    const res = await get('/bacnet-bbmd/cfg/devices/1202/objects');
+    assert.equal(res.status, 502);
+    assert.match(res.body.error!, /^device 1202 refused ReadProperty of device:1202 object-list\[0\]: property \/ property-is-not-an-array$/);
+  });
+
   it('answers 429 to a third listing while one runs and one waits', async () => {
     await deploy(true, { devices: 3, deviceOptions: () => ({ answerDelayMs: 150 }) });
     const answers = await Promise.all([
@@ -206,5 +216,39 @@ describe('point browser routes (test helper, demo site on 127.0.0.1)', function 
     }
     assert.deepEqual(openEndpoints(), [], 'no socket bound');
     assert.equal(site.emulator.counters.received, 0, 'nothing sent');
+  });
+
+  it('listings and device lists leave heap and handles where they were; close leaves no timer or socket', async () => {
+    // The baseline: what a clean deploy and close leaves (the runtime's and mocha's own timers).
+    await deploy();
+    await helper.unload();
+    await site.stop();
+    await pause(100);
+    const timersAtStart = activeResources().Timeout ?? 0;
+    await deploy();
+    assert.equal((await post('/bacnet-bbmd/cfg/who-is')).status, 202);
+    await untilAnswered(async () => (await devices()).length === 3, 5000, 'three I-Ams');
+    // Every page of the large device once: what the cache legitimately holds for the minute.
+    const pages = [0, 100, 200, 300, 400];
+    for (const offset of pages) assert.equal((await get(`/bacnet-bbmd/cfg/devices/1203/objects?offset=${offset}&limit=100`)).status, 200);
+    await untilAnswered(async () => (await devices()).every((d) => d.name !== null), 5000, 'the names');
+    const heapBefore = await heapAfterGc();
+    const resourcesBefore = activeResources();
+    for (let i = 0; i < 200; i++) {
+      const res = await get(`/bacnet-bbmd/cfg/devices/1203/objects?offset=${pages[i % pages.length]}&limit=100`);
+      assert.equal(res.status, 200);
+      if (i % 2 === 0) await devices();
+    }
+    await until(
+      () => (activeResources().Timeout ?? 0) <= (resourcesBefore.Timeout ?? 0),
+      2000,
+      `timers back to ${JSON.stringify(resourcesBefore)}, now ${JSON.stringify(activeResources())}`,
+    );
+    const growth = (await heapAfterGc()) - heapBefore;
+    assert.ok(growth < 1 * MB, `heap grew by ${(growth / MB).toFixed(2)} MB over 300 requests`);
+    await helper.unload();
+    assert.deepEqual(openEndpoints(), [], 'our socket closed');
+    await site.stop();
+    await until(() => (activeResources().UDPWrap ?? 0) === 0 && (activeResources().Timeout ?? 0) <= timersAtStart, 3000, `no socket and timers back to ${timersAtStart}`);
   });
 });
