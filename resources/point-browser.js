@@ -268,10 +268,10 @@
 
     function renderObjects(s, page) {
         var body = table(s, [
-            { label: t("object"), width: "30%" },
+            { label: t("object"), width: "29%" },
             { label: t("name") },
-            { label: t("presentValue"), width: "17%" },
-            { label: t("units"), width: "23%" }
+            { label: t("presentValue"), width: "15%" },
+            { label: t("units"), width: "25%" }
         ]);
         page.objects.forEach(function (o) {
             var row = $('<tr class="bacnet-fd-browser-object">').attr("data-object", o.object).appendTo(body);
@@ -371,8 +371,8 @@
             ".bacnet-fd-browser-status.bacnet-fd-browser-error { color: var(--red-ui-text-color-error, #AD1625); }",
             ".bacnet-fd-browser-list { max-height: 300px; overflow-y: auto; }",
             ".bacnet-fd-browser-table { width: 100%; table-layout: fixed; border-collapse: collapse; font-size: 12px; }",
-            ".bacnet-fd-browser-table th { position: sticky; top: 0; text-align: left; font-weight: normal; color: var(--red-ui-secondary-text-color, #888); background: var(--red-ui-secondary-background, #fff); border-bottom: 1px solid var(--red-ui-secondary-border-color, #ddd); padding: 2px 6px; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }",
-            ".bacnet-fd-browser-table td { padding: 3px 6px; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; border-bottom: 1px solid var(--red-ui-secondary-border-color, #ddd); }",
+            ".bacnet-fd-browser-table th { position: sticky; top: 0; text-align: left; font-weight: normal; color: var(--red-ui-secondary-text-color, #888); background: var(--red-ui-secondary-background, #fff); border-bottom: 1px solid var(--red-ui-secondary-border-color, #ddd); padding: 2px 4px; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }",
+            ".bacnet-fd-browser-table td { padding: 3px 4px; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; border-bottom: 1px solid var(--red-ui-secondary-border-color, #ddd); }",
             ".bacnet-fd-browser-table tbody tr { cursor: pointer; }",
             ".bacnet-fd-browser-table tbody tr:hover, .bacnet-fd-browser-table tbody tr:focus { background: var(--red-ui-list-item-background-hover, #e6e6e6); outline: none; }",
             ".bacnet-fd-browser-muted { color: var(--red-ui-tertiary-text-color, #aaa); font-style: italic; }",

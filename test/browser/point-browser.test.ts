@@ -26,18 +26,22 @@ const UNUSED_CONFIG = 'b0b5e000000000c2';
 const INJECT = 'b0b5e00000000002';
 const READ = 'b0b5e00000000003';
 const DEBUG = 'b0b5e00000000004';
+const WRITE = 'b0b5e00000000005';
+const COV = 'b0b5e00000000006';
 
 function bbmd(id: string, name: string): Record<string, unknown> {
   return { id, type: 'bacnet-bbmd', name, host: '${BBMD_HOST}', port: '${BBMD_PORT}', ttl: '${BBMD_TTL}', localAddress: '127.0.0.1', localPort: '0', publicAddress: '', deregister: true, recvBufferSize: '1048576' };
 }
 
-/** inject → fd-read (nothing to read yet) → debug, on the demo's BBMD; a second config node no flow node uses. */
+/** inject → fd-read (nothing to read yet) → debug, an fd-write and an fd-cov, on the demo's BBMD; a second config node no flow node uses. */
 const FLOWS = [
   { id: TAB, type: 'tab', label: 'Point browser', disabled: false },
   bbmd(CONFIG, 'Site BBMD'),
   bbmd(UNUSED_CONFIG, 'Unused BBMD'),
   { id: INJECT, type: 'inject', z: TAB, name: 'Read now', props: [], repeat: '', crontab: '', once: false, onceDelay: 0.1, topic: '', x: 130, y: 80, wires: [[READ]] },
   { id: READ, type: 'fd-read', z: TAB, name: '', bbmd: CONFIG, device: '', object: '', property: 'present-value', index: '', timeout: '3000', retries: '3', x: 320, y: 80, wires: [[DEBUG]] },
+  { id: WRITE, type: 'fd-write', z: TAB, name: 'Setpoint', bbmd: CONFIG, device: '1202', object: 'analog-value:1', property: 'present-value', index: '', priority: '8', valueType: '', timeout: '3000', retries: '3', x: 320, y: 160, wires: [[]] },
+  { id: COV, type: 'fd-cov', z: TAB, name: 'Followed', bbmd: CONFIG, device: '1202', object: 'analog-value:1', property: '', covIncrement: '', lifetime: '300', confirmed: false, x: 320, y: 240, wires: [[]] },
   { id: DEBUG, type: 'debug', z: TAB, name: 'Picked point', active: true, tosidebar: true, console: false, tostatus: false, complete: 'payload', targetType: 'msg', statusVal: '', statusType: 'auto', x: 640, y: 80, wires: [] },
 ];
 
@@ -158,6 +162,8 @@ describe('point browser: fd-read\'s dialog in headless Chromium, browse, pick, d
     }
     await page.waitForSelector('#red-ui-editor-shade', { hidden: true }); // the deploy's shade over the workspace
     await shot('7-deployed');
+    // The deploy's notices ("unused configuration nodes" stays until closed) would cover the next dialogs' buttons.
+    await inPage(page, `document.querySelectorAll(".red-ui-notification").forEach((n) => n.close && n.close())`);
 
     await inPage(page, `RED.sidebar.show("debug")`);
     await page.click(`g.red-ui-flow-node-group[id="${INJECT}"] .red-ui-flow-node-button-button`);
@@ -170,4 +176,35 @@ describe('point browser: fd-read\'s dialog in headless Chromium, browse, pick, d
     await pause(2500);
     assert.deepEqual(routeCalls.slice(callsAtClose), [], 'requests after the dialog closed');
   });
+
+  for (const [type, id] of [['fd-write', WRITE], ['fd-cov', COV]] as const) {
+    it(`${type}'s dialog has the browse button too: a pick fills its fields, Cancel leaves the node as it was`, async () => {
+      const routeCalls: string[] = [];
+      const count = (r: { url(): string }): void => {
+        if (/\/bacnet-bbmd\/[^/]+\/(devices|who-is)/.test(r.url())) routeCalls.push(r.url());
+      };
+      page.on('request', count);
+      try {
+        await openNode(page, TAB, id, '#node-input-device');
+        await page.click('#node-input-bacnet-browse');
+        await page.waitForSelector(DEVICE_ROW, { timeout: STEP_MS });
+        await page.click(DEVICE_ROW);
+        await page.waitForSelector(OBJECT_ROW, { timeout: 30_000 });
+        await shot(`9-${type}-objects`);
+        await page.click(OBJECT_ROW);
+        await page.waitForSelector(PANEL, { hidden: true });
+        const fields = await inPage<Record<string, string>>(page, `({ device: $("#node-input-device").val(), object: $("#node-input-object").val(), property: $("#node-input-property").val() })`);
+        assert.deepEqual(fields, { device: '1202', object: 'analog-input:1', property: 'present-value' });
+        await page.click('#node-dialog-cancel');
+        await page.waitForSelector('#node-input-device', { hidden: true });
+        const kept = await inPage<string>(page, `RED.nodes.node(${JSON.stringify(id)}).object`);
+        assert.equal(kept, 'analog-value:1', 'Cancel keeps the node unchanged');
+        const atClose = routeCalls.length;
+        await pause(2500);
+        assert.deepEqual(routeCalls.slice(atClose), [], 'requests after the dialog closed');
+      } finally {
+        page.off('request', count);
+      }
+    });
+  }
 });
