@@ -133,7 +133,7 @@ describe('the packed tarball, installed in a fresh Node-RED user directory', fun
     const installed = fs.readdirSync(path.join(userDir, 'node_modules')).filter((name) => !name.startsWith('.'));
     assert.deepEqual(installed, [MODULE]);
     const pkgDir = path.join(userDir, 'node_modules', MODULE);
-    assert.deepEqual(fs.readdirSync(pkgDir).sort(), ['CHANGELOG.md', 'LICENSE', 'README.md', 'dist', 'examples', 'nodes', 'package.json']);
+    assert.deepEqual(fs.readdirSync(pkgDir).sort(), ['CHANGELOG.md', 'LICENSE', 'README.md', 'dist', 'examples', 'nodes', 'package.json', 'resources']);
     const lines = npmOutput.split('\n');
     assert.deepEqual(problems(lines, NPM_NOTICES, /^npm (warn|error|ERR)/i), [], `npm said:\n${npmOutput}`);
     // The one allowed notice is about `prepare` only: the package has no install scripts.
