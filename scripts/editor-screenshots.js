@@ -6,7 +6,8 @@
  * flow file holding the examples "Read a temperature every minute" and "Write
  * a setpoint and release it", opens the editor in Debian's chromium through
  * puppeteer-core, double-clicks each node, types into Object and Property to
- * show the autocomplete, and saves PNGs in .screenshots/ (git-ignored).
+ * show the autocomplete, opens fd-read's point browser, and saves PNGs in
+ * .screenshots/ (git-ignored).
  *
  *   npm run build && npm run build:test && node scripts/editor-screenshots.js
  *
@@ -14,16 +15,14 @@
  */
 'use strict';
 
-const { spawn } = require('node:child_process');
 const fs = require('node:fs');
-const net = require('node:net');
-const os = require('node:os');
 const path = require('node:path');
 const { demoFlows } = require('./start.js');
+// The demo and the dialogs as test/browser drives them (compiled by npm run build:test).
+const { STEP_MS, findChromium, openNode, startDemo, stopDemo } = require('../dist-test/browser/editor-session.js');
 
 const ROOT = path.resolve(__dirname, '..');
 const OUT = path.join(ROOT, '.screenshots');
-const BROWSER = process.env.CHROMIUM || '/usr/bin/chromium';
 const READ_TAB = '7e3a0c0de0000001';
 const READ_NODE = '7e3a0c0de0000003';
 const WRITE_TAB = '5e7b0c0de0000001';
@@ -31,62 +30,15 @@ const WRITE_NODE = '5e7b0c0de0000004';
 const COV_TAB = 'c0a7c0de00000001';
 const COV_NODE = 'c0a7c0de00000002';
 const WRITE_INJECT = '5e7b0c0de0000002';
-const STEP_MS = 15_000;
 
 function log(text) {
   process.stdout.write(`[screenshots] ${text}\n`);
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = /** @type {net.AddressInfo} */ (server.address());
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** Starts the demo with our flow file; resolves once the editor listens. */
-function startDemo(port, userDir) {
-  fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(demoFlows(['Read a temperature every minute', 'Write a setpoint and release it', 'Follow a temperature']), null, 2));
-  const child = spawn(process.execPath, [path.join(__dirname, 'start.js')], {
-    env: { ...process.env, DEMO_PORT: String(port), DEMO_USER_DIR: userDir, BBMD_HOST: '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the demo did not start within 30 s:\n${output}`)), 30_000);
-    const onData = (chunk) => {
-      output += chunk;
-      if (output.includes('Node-RED editor:')) {
-        clearTimeout(timer);
-        resolve({ child, output: () => output });
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`the demo exited (${code}):\n${output}`)));
-  });
 }
 
 async function shot(page, name) {
   const file = path.join(OUT, `${name}.png`);
   await page.screenshot({ path: file });
   log(`saved ${path.relative(ROOT, file)}`);
-}
-
-/** Shows a tab and double-clicks a node on it, as a person opens its edit dialog. */
-async function openNode(page, tab, id) {
-  await page.evaluate((t) => window.RED.workspaces.show(t), tab);
-  const target = `g.red-ui-flow-node-group[id="${id}"] rect.red-ui-flow-node`;
-  await page.waitForSelector(target, { timeout: STEP_MS });
-  const rect = await page.$(target);
-  if (!rect) throw new Error(`node ${id} not drawn`);
-  await rect.click({ count: 2 });
-  await page.waitForSelector('#node-input-object', { visible: true, timeout: STEP_MS });
-  await new Promise((r) => setTimeout(r, 500)); // the tray slides in
 }
 
 /** Types into a field (after clearing it) and waits for the autocomplete list. */
@@ -105,12 +57,13 @@ async function closeDialog(page) {
 
 async function main() {
   const puppeteer = require('puppeteer-core');
+  const chromium = findChromium();
+  if (!chromium.ok) throw new Error(chromium.reason);
   fs.mkdirSync(OUT, { recursive: true });
-  const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bacnet-fd-screenshots-'));
-  const port = await freePort();
-  const demo = await startDemo(port, userDir);
+  const demo = await startDemo(demoFlows(['Read a temperature every minute', 'Write a setpoint and release it', 'Follow a temperature']));
+  const port = demo.port;
   log(`demo on http://127.0.0.1:${port}/`);
-  const browser = await puppeteer.launch({ executablePath: BROWSER, headless: true, args: ['--no-sandbox', '--window-size=1400,900'] });
+  const browser = await puppeteer.launch({ executablePath: chromium.path, headless: true, args: ['--no-sandbox', '--window-size=1400,900'] });
   try {
     const page = await browser.newPage();
     await page.setViewport({ width: 1400, height: 900 });
@@ -121,6 +74,14 @@ async function main() {
 
     await openNode(page, READ_TAB, READ_NODE);
     await shot(page, '2-fd-read-dialog');
+    // The point browser: the devices the config node has seen, then device 1202's objects.
+    await page.click('#node-input-bacnet-browse');
+    await page.waitForSelector('tr.bacnet-fd-browser-device[data-instance="1202"]', { timeout: STEP_MS });
+    await shot(page, '2a-fd-read-point-browser-devices');
+    await page.click('tr.bacnet-fd-browser-device[data-instance="1202"]');
+    await page.waitForSelector('tr.bacnet-fd-browser-object', { timeout: 30_000 });
+    await shot(page, '2b-fd-read-point-browser-objects');
+    await page.click('.bacnet-fd-browser-close');
     await typeInto(page, '#node-input-object', 'analog-in');
     await shot(page, '3-fd-read-object-autocomplete');
     await page.keyboard.press('Enter'); // takes the first: "analog-input:"
@@ -157,9 +118,7 @@ async function main() {
     await shot(page, '11-fd-cov-flow');
   } finally {
     await browser.close();
-    demo.child.kill('SIGINT');
-    await new Promise((r) => demo.child.once('exit', r));
-    fs.rmSync(userDir, { recursive: true, force: true });
+    await stopDemo(demo);
   }
 }
 

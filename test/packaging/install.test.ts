@@ -3,9 +3,10 @@
  * Node-RED user directory, then Node-RED itself (a child process, as a user
  * starts it) with a flow that uses every node type against the BBMD emulator
  * on 127.0.0.1. All eight types must load with their editor definitions, help,
- * messages, icon and examples, register with the BBMD, deregister on stop, and
- * Node-RED's log must hold no warning or error except the few listed in
- * CORE_NOTICES, which Node-RED prints for every fresh user directory.
+ * messages, icon, the point browser's script and examples, register with the
+ * BBMD, deregister on stop, and Node-RED's log must hold no warning or error
+ * except the few listed in CORE_NOTICES, which Node-RED prints for every fresh
+ * user directory.
  *
  * The Node-RED is the one `node-red` resolves to: this repository's 4.1 under
  * `npm test`, Node-RED 5 on Node.js 22 under scripts/test-node-red-5.sh.
@@ -132,7 +133,7 @@ describe('the packed tarball, installed in a fresh Node-RED user directory', fun
     const installed = fs.readdirSync(path.join(userDir, 'node_modules')).filter((name) => !name.startsWith('.'));
     assert.deepEqual(installed, [MODULE]);
     const pkgDir = path.join(userDir, 'node_modules', MODULE);
-    assert.deepEqual(fs.readdirSync(pkgDir).sort(), ['CHANGELOG.md', 'LICENSE', 'README.md', 'dist', 'examples', 'nodes', 'package.json']);
+    assert.deepEqual(fs.readdirSync(pkgDir).sort(), ['CHANGELOG.md', 'LICENSE', 'README.md', 'dist', 'examples', 'nodes', 'package.json', 'resources']);
     const lines = npmOutput.split('\n');
     assert.deepEqual(problems(lines, NPM_NOTICES, /^npm (warn|error|ERR)/i), [], `npm said:\n${npmOutput}`);
     // The one allowed notice is about `prepare` only: the package has no install scripts.
@@ -197,6 +198,10 @@ describe('the packed tarball, installed in a fresh Node-RED user directory', fun
     const icon = await get(uiPort, `/icons/${MODULE}/bacnet.svg`, '*/*');
     assert.equal(icon.status, 200);
     assert.match(icon.body, /^<svg/);
+    // The point browser's script, from the package's resources/ folder where the editor loads it.
+    const browserScript = await get(uiPort, `/resources/${MODULE}/point-browser.js`, '*/*');
+    assert.equal(browserScript.status, 200);
+    assert.match(browserScript.body, /window\.bacnetFdPointBrowser = /);
     // Import > Examples lists every example the package ships.
     const examples = JSON.parse((await get(uiPort, `/library/examples/flows/${MODULE}`)).body) as { fn: string }[];
     const shipped = fs.readdirSync(path.join(userDir, 'node_modules', MODULE, 'examples')).filter((f) => f.endsWith('.json')).map((f) => f.replace(/\.json$/, ''));

@@ -1,6 +1,6 @@
 /**
  * What `npm pack` puts in the tarball: exactly what a user needs (the compiled
- * package, the files Node-RED loads, the examples, README, LICENSE,
+ * package, the files Node-RED loads, the editor's resources, the examples, README, LICENSE,
  * CHANGELOG and package.json), and no tests, TypeScript sources, source maps,
  * demo user directory or anything else.
  */
@@ -38,8 +38,8 @@ describe('npm pack', function () {
     files = packed.files.map((f) => f.path).sort();
   });
 
-  it('holds only dist/, nodes/, examples/, README.md, LICENSE, CHANGELOG.md and package.json', () => {
-    const outside = files.filter((f) => !/^(dist|nodes|examples)\//.test(f) && !['README.md', 'LICENSE', 'CHANGELOG.md', 'package.json'].includes(f));
+  it('holds only dist/, nodes/, resources/, examples/, README.md, LICENSE, CHANGELOG.md and package.json', () => {
+    const outside = files.filter((f) => !/^(dist|nodes|resources|examples)\//.test(f) && !['README.md', 'LICENSE', 'CHANGELOG.md', 'package.json'].includes(f));
     assert.deepEqual(outside, []);
     for (const f of ['README.md', 'LICENSE', 'CHANGELOG.md', 'package.json']) assert.ok(files.includes(f), f);
   });
@@ -72,10 +72,21 @@ describe('npm pack', function () {
         if (!m[1].includes('/') && !m[1].startsWith('font-awesome')) assert.ok(files.includes(`nodes/icons/${m[1]}`), `icon ${m[1]} of ${type}`);
       }
     }
+    // Every script an editor file loads from the package's resources/ (Node-RED serves them at resources/<module>/).
+    let scripts = 0;
+    for (const type of TYPES) {
+      const html = fs.readFileSync(path.join(ROOT, 'nodes', `${type}.html`), 'utf8');
+      for (const m of html.matchAll(/<script[^>]*\ssrc="resources\/([^/"]+)\/([^"]+)"/g)) {
+        assert.equal(m[1], pkg.name, `${type}.html loads a resource of ${m[1]}`);
+        assert.ok(files.includes(`resources/${m[2]}`), `resources/${m[2]} of ${type}`);
+        scripts++;
+      }
+    }
+    assert.ok(scripts >= 1, 'the point browser (resources/point-browser.js) is loaded by an editor file');
   });
 
-  it('holds every example and everything under nodes/ in the repository', () => {
-    for (const dir of ['examples', 'nodes']) {
+  it('holds every example and everything under nodes/ and resources/ in the repository', () => {
+    for (const dir of ['examples', 'nodes', 'resources']) {
       for (const f of listFiles(path.join(ROOT, dir))) assert.ok(files.includes(`${dir}/${f}`), `${dir}/${f}`);
     }
   });

@@ -70,6 +70,12 @@ function editorKeys(): Set<string> {
   return keys;
 }
 
+/** The keys resources/point-browser.js passes to its t("…") (all under bacnet-bbmd.browser). */
+function browserKeys(): string[] {
+  const text = fs.readFileSync(path.join(ROOT, 'resources', 'point-browser.js'), 'utf8');
+  return [...new Set([...text.matchAll(/\bt\(\s*"([A-Za-z]+)"/g)].map((m) => m[1]))].sort();
+}
+
 describe('locale catalogs', () => {
   const langs = fs.readdirSync(LOCALES);
 
@@ -96,6 +102,17 @@ describe('locale catalogs', () => {
         return typeof text !== 'string' || text.trim() === '';
       });
       assert.deepEqual(missing, []);
+    });
+
+    it(`${lang}: every string the point browser (resources/point-browser.js) asks for is in bacnet-bbmd.browser`, () => {
+      const browser = lookup(readCatalogs(lang)['bacnet-bbmd'], 'bacnet-bbmd.browser') as Record<string, unknown> | undefined;
+      assert.equal(typeof browser, 'object', 'bacnet-bbmd.browser');
+      const keys = browserKeys();
+      assert.ok(keys.length > 20, `only ${keys.length} keys found: the scan is broken`);
+      const missing = keys.filter((k) => typeof browser![k] !== 'string' || (browser![k] as string).trim() === '');
+      assert.deepEqual(missing, []);
+      const unused = Object.keys(browser!).filter((k) => !keys.includes(k));
+      assert.deepEqual(unused, [], 'strings no code asks for');
     });
 
     it(`${lang}: the registration's status texts are in the bacnet-bbmd catalog only`, () => {
