@@ -287,12 +287,13 @@
         s.ui.prev.prop("disabled", s.offset === 0);
         s.ui.next.prop("disabled", s.offset + PAGE >= page.total);
         s.ui.pager.toggle(page.total > 0);
-        status(s, "hint", page.total === 0 ? t("noObjects") : t("pickObject"));
+        status(s, "hint", page.total === 0 ? t("noObjects") : (s.wholeObject ? t("pickWholeObject") : t("pickObject")));
     }
 
     /** Fills the dialog's fields (their change runs the validators) and closes the panel. */
     function pick(s, instance, o, hasValue) {
-        var fields = { device: String(instance), object: o.object, property: hasValue ? "present-value" : "object-name", index: "" };
+        var property = s.wholeObject ? "" : hasValue ? "present-value" : "object-name";
+        var fields = { device: String(instance), object: o.object, property: property, index: "" };
         Object.keys(fields).forEach(function (k) {
             var input = $("#node-input-" + k);
             if (input.length) { input.val(fields[k]).trigger("change"); }
@@ -314,13 +315,17 @@
         s.button.removeClass("selected");
     }
 
-    /** oneditprepare: the browse button beside Device, and the (closed) panel below it. */
-    function attach() {
+    /**
+     * oneditprepare: the browse button beside Device, and the (closed) panel below it.
+     * options.wholeObject (fd-cov): a pick leaves Property empty, SubscribeCOV on the object,
+     * which every COV device serves, rather than SubscribeCOVProperty, which fewer do.
+     */
+    function attach(options) {
         detach();
         var device = $("#node-input-device");
         if (device.length === 0) { return; }
         injectStyle();
-        var s = (session = { generation: 0, timer: null, xhrs: [], pages: {}, configId: null, view: null, polls: 0, nameRefreshes: 0 });
+        var s = (session = { wholeObject: !!(options && options.wholeObject), generation: 0, timer: null, xhrs: [], pages: {}, configId: null, view: null, polls: 0, nameRefreshes: 0 });
         s.ui = buildPanel();
         device.addClass("bacnet-fd-browse-input");
         s.button = $('<button type="button" id="node-input-bacnet-browse" class="red-ui-button bacnet-fd-browse-button">')

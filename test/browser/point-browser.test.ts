@@ -178,7 +178,7 @@ describe('point browser: fd-read\'s dialog in headless Chromium, browse, pick, d
   });
 
   for (const [type, id] of [['fd-write', WRITE], ['fd-cov', COV]] as const) {
-    it(`${type}'s dialog has the browse button too: a pick fills its fields, Cancel leaves the node as it was`, async () => {
+    it(`${type}'s dialog has the browse button too: a pick fills its fields (fd-cov's Property left empty: SubscribeCOV), Cancel leaves the node as it was`, async () => {
       const routeCalls: string[] = [];
       const count = (r: { url(): string }): void => {
         if (/\/bacnet-bbmd\/[^/]+\/(devices|who-is)/.test(r.url())) routeCalls.push(r.url());
@@ -194,7 +194,8 @@ describe('point browser: fd-read\'s dialog in headless Chromium, browse, pick, d
         await page.click(OBJECT_ROW);
         await page.waitForSelector(PANEL, { hidden: true });
         const fields = await inPage<Record<string, string>>(page, `({ device: $("#node-input-device").val(), object: $("#node-input-object").val(), property: $("#node-input-property").val() })`);
-        assert.deepEqual(fields, { device: '1202', object: 'analog-input:1', property: 'present-value' });
+        // fd-cov follows the whole object (SubscribeCOV): its Property stays empty.
+        assert.deepEqual(fields, { device: '1202', object: 'analog-input:1', property: type === 'fd-cov' ? '' : 'present-value' });
         await page.click('#node-dialog-cancel');
         await page.waitForSelector('#node-input-device', { hidden: true });
         const kept = await inPage<string>(page, `RED.nodes.node(${JSON.stringify(id)}).object`);
