@@ -19,7 +19,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { demoFlows } = require('./start.js');
 // The demo and the dialogs as test/browser drives them (compiled by npm run build:test).
-const { STEP_MS, findChromium, openNode, startDemo, stopDemo } = require('../dist-test/browser/editor-session.js');
+const { STEP_MS, findChromium, launchChromium, openNode, startDemo, stopDemo } = require('../dist-test/browser/editor-session.js');
 
 const ROOT = path.resolve(__dirname, '..');
 const OUT = path.join(ROOT, '.screenshots');
@@ -56,14 +56,13 @@ async function closeDialog(page) {
 }
 
 async function main() {
-  const puppeteer = require('puppeteer-core');
   const chromium = findChromium();
   if (!chromium.ok) throw new Error(chromium.reason);
   fs.mkdirSync(OUT, { recursive: true });
   const demo = await startDemo(demoFlows(['Read a temperature every minute', 'Write a setpoint and release it', 'Follow a temperature']));
   const port = demo.port;
   log(`demo on http://127.0.0.1:${port}/`);
-  const browser = await puppeteer.launch({ executablePath: chromium.path, headless: true, args: ['--no-sandbox', '--window-size=1400,900'] });
+  const browser = await launchChromium(chromium.path);
   try {
     const page = await browser.newPage();
     await page.setViewport({ width: 1400, height: 900 });

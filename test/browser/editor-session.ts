@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Page } from 'puppeteer-core';
+import type { Browser, Page } from 'puppeteer-core';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 /** One step of the editor (a dialog opening, a list filling) takes at most this long. */
@@ -25,6 +25,12 @@ export function findChromium(): { ok: true; path: string } | { ok: false; reason
   } catch {
     return { ok: false, reason: `no chromium at ${candidate} (apt-get install chromium, or set CHROMIUM)` };
   }
+}
+
+/** Headless chromium at `executablePath`, with the window the screenshots are taken in. */
+export async function launchChromium(executablePath: string): Promise<Browser> {
+  const puppeteer = (await import('puppeteer-core')).default;
+  return puppeteer.launch({ executablePath, headless: true, args: ['--no-sandbox', '--window-size=1400,900'], protocolTimeout: 60_000 });
 }
 
 export function freePort(): Promise<number> {

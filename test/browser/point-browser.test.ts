@@ -17,7 +17,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Browser, Page } from 'puppeteer-core';
-import { Demo, ROOT, STEP_MS, findChromium, inPage, openNode, pause, startDemo, stopDemo } from './editor-session';
+import { Demo, ROOT, STEP_MS, findChromium, inPage, launchChromium, openNode, pause, startDemo, stopDemo } from './editor-session';
+import { needProgram } from '../support/needed-program';
 
 const OUT = path.join(ROOT, '.screenshots', 'browser');
 const TAB = 'b0b5e00000000001';
@@ -58,16 +59,11 @@ describe('point browser: fd-read\'s dialog in headless Chromium, browse, pick, d
 
   before(async function () {
     const found = findChromium();
-    if (!found.ok) {
-      if (process.env.CI) throw new Error(`CI needs chromium for the point browser test (.ci/run installs it): ${found.reason}`);
-      console.log(`      SKIPPED: ${found.reason}; the point browser test needs it.`);
-      this.skip();
-    }
+    needProgram(this, found, 'chromium', 'the point browser test');
     executable = found.path;
     fs.mkdirSync(OUT, { recursive: true });
     demo = await startDemo(FLOWS);
-    const puppeteer = (await import('puppeteer-core')).default;
-    browser = await puppeteer.launch({ executablePath: executable, headless: true, args: ['--no-sandbox', '--window-size=1400,900'], protocolTimeout: 60_000 });
+    browser = await launchChromium(executable);
     page = await browser.newPage();
     page.setDefaultTimeout(STEP_MS);
     await page.setViewport({ width: 1400, height: 900 });

@@ -41,6 +41,7 @@ import { ConfirmedDevices, LARGE_DEVICE_OPTIONS, confirmedExpectations, expected
 import { covExpectations, runCovPhases } from './cov';
 import { Expected, capturedKeys, checkFrames, num, summary, tapSocket, tappedKeys } from './frames';
 import { LoopbackCapture, findTshark, readCapture } from './tshark';
+import { needProgram } from '../support/needed-program';
 
 const LOOPBACK = '127.0.0.1';
 /** Renewal every TTL/2 = 2 s (jitter only makes it earlier, by at most 0.2 s). */
@@ -58,11 +59,7 @@ describe('wire conformance: Wireshark decodes every frame (tshark on loopback)',
 
   before(function () {
     const found = findTshark();
-    if (!found.ok) {
-      if (process.env.CI) throw new Error(`CI needs tshark for the wire conformance test (.ci/run installs it): ${found.reason}`);
-      console.log(`      SKIPPED: ${found.reason}; the wire conformance test needs it.`);
-      this.skip();
-    }
+    needProgram(this, found, 'tshark', 'the wire conformance test');
     tsharkVersion = found.version;
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bacnet-fd-wire-'));
   });
