@@ -192,7 +192,7 @@ export class ObjectListing {
   /** object-list[0]: the number of objects. */
   private async total(instance: number, device: DeviceObjects): Promise<number> {
     if (device.total !== null) return device.total.value;
-    const value = await this.options.readOne(request(instance, deviceObject(instance), OBJECT_LIST, 0));
+    const value = await this.options.readOne(browseRequest(instance, deviceObject(instance), OBJECT_LIST, 0));
     if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
       throw new ClientError(`device ${instance} gave ${describeValue(value)} as the length of its object-list, not a count`, 'wrong answer');
     }
@@ -204,7 +204,7 @@ export class ObjectListing {
   private async readElements(instance: number, device: DeviceObjects, indexes: number[]): Promise<void> {
     const missing = indexes.filter((index) => !device.elements.has(index));
     if (missing.length === 0) return;
-    const outcomes = await this.options.readMany(missing.map((index) => request(instance, deviceObject(instance), OBJECT_LIST, index)));
+    const outcomes = await this.options.readMany(missing.map((index) => browseRequest(instance, deviceObject(instance), OBJECT_LIST, index)));
     const at = this.options.clock.monotonic();
     missing.forEach((index, i) => {
       const outcome = outcomes[i]!;
@@ -223,9 +223,9 @@ export class ObjectListing {
     const requests: ReadRequest[] = [];
     for (const object of missing) {
       const ref = parseObjectReference(object);
-      requests.push(request(instance, ref, OBJECT_NAME, null));
-      if (!WITHOUT_PRESENT_VALUE.has(ref.type)) requests.push(request(instance, ref, PRESENT_VALUE, null));
-      if (WITH_UNITS.has(ref.type)) requests.push(request(instance, ref, UNITS, null));
+      requests.push(browseRequest(instance, ref, OBJECT_NAME, null));
+      if (!WITHOUT_PRESENT_VALUE.has(ref.type)) requests.push(browseRequest(instance, ref, PRESENT_VALUE, null));
+      if (WITH_UNITS.has(ref.type)) requests.push(browseRequest(instance, ref, UNITS, null));
     }
     const outcomes = await this.options.readMany(requests);
     if (outcomes.every((outcome) => 'error' in outcome)) throw (outcomes[0] as { error: Error }).error;
@@ -239,9 +239,10 @@ export class ObjectListing {
       else if (req.property === PRESENT_VALUE) row.presentValue = outcome.value as PropertyValue;
       else row.units = outcome.value as PropertyValue;
     });
+    const deviceKey = formatObjectReference(deviceObject(instance));
     for (const [object, row] of rows) {
       device.details.set(object, { value: row, at });
-      if (object === formatObjectReference(deviceObject(instance)) && row.name !== null) this.options.deviceNamed(instance, row.name);
+      if (object === deviceKey && row.name !== null) this.options.deviceNamed(instance, row.name);
     }
   }
 }
@@ -250,8 +251,9 @@ function deviceObject(instance: number): ObjectReference {
   return { type: DEVICE_OBJECT_TYPE, instance };
 }
 
-function request(instance: number, object: ObjectReference, property: number, index: number | null): ReadRequest {
-  return { device: { kind: 'instance', instance }, object, property, index, timeoutMs: BROWSE_TIMEOUT_MS, retries: BROWSE_RETRIES };
+/** A read of device `instance` for the browser: by instance, with the browser's timeout and (unless told) retries. */
+export function browseRequest(instance: number, object: ObjectReference, property: number, index: number | null, retries = BROWSE_RETRIES): ReadRequest {
+  return { device: { kind: 'instance', instance }, object, property, index, timeoutMs: BROWSE_TIMEOUT_MS, retries };
 }
 
 /** An object-list element as "<type>:<instance>" (the read gives that form; anything else is the device's fault). */

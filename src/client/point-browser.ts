@@ -10,8 +10,7 @@ import { SEGMENTATION_NAMES } from '../protocol/apdu';
 import { DEVICE_OBJECT_TYPE, PROPERTY_IDENTIFIERS, numberOf } from '../protocol/names';
 import { errorMessage } from '../util/errors';
 import type { DeviceTable } from './device-table';
-import { BrowserError, CACHE_MS, ObjectListing, ObjectListingOptions, ObjectPage } from './object-listing';
-import type { ReadRequest } from './point-client';
+import { BrowserError, CACHE_MS, ObjectListing, ObjectListingOptions, ObjectPage, browseRequest } from './object-listing';
 
 /** CLIENT.md: at most one Who-Is per 5 s per config node. */
 export const WHO_IS_INTERVAL_MS = 5000;
@@ -133,16 +132,8 @@ export class PointBrowser {
   private async readName(instance: number): Promise<void> {
     // Gone from the table meanwhile (evicted, or dropped after silence): no Who-Is for a name.
     if (this.options.table.get(instance) === undefined) return;
-    const request: ReadRequest = {
-      device: { kind: 'instance', instance },
-      object: { type: DEVICE_OBJECT_TYPE, instance },
-      property: OBJECT_NAME,
-      index: null,
-      timeoutMs: 3000,
-      retries: NAME_READ_RETRIES,
-    };
     try {
-      const name = await this.options.readOne(request);
+      const name = await this.options.readOne(browseRequest(instance, { type: DEVICE_OBJECT_TYPE, instance }, OBJECT_NAME, null, NAME_READ_RETRIES));
       if (typeof name === 'string' && !this.closed) this.options.table.setName(instance, name);
     } catch {
       // No name: the list shows null, and the name is asked for again after CACHE_MS.

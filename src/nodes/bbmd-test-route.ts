@@ -22,7 +22,8 @@ export const MAX_CONCURRENT_TESTS = 2;
 
 /** Config node ids with a Test running. */
 const testsRunning = new Set<string>();
-const NODE_ID = /^[A-Za-z0-9._-]{1,64}$/;
+/** What a Node-RED node id can be, checked before an admin route looks one up (the point browser's routes too). */
+export const NODE_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 /**
  * What runTest needs of a deployed node: its type and, for a bacnet-bbmd, the live

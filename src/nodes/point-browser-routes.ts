@@ -15,6 +15,7 @@ import { ClientError } from '../client/client-error';
 import { BrowserError, MAX_PAGE } from '../client/object-listing';
 import { DecodeError } from '../protocol/decode-error';
 import { errorMessage } from '../util/errors';
+import { NODE_ID } from './bbmd-test-route';
 
 /** What the routes need of a deployed config node (BbmdRuntime in bacnet-bbmd.ts). */
 export interface BrowsableBbmd {
@@ -32,7 +33,6 @@ interface DeployedNode {
 
 type Answer = { status: number; body: unknown };
 
-const NODE_ID = /^[A-Za-z0-9._-]{1,64}$/;
 const DIGITS = /^\d{1,10}$/;
 
 let registeredFor: NodeAPI | null = null;
